@@ -1,0 +1,337 @@
+"""The guidance as data: load a language's content file and check its shape.
+
+A content file is YAML that charity staff edit. Loading it checks every structural rule
+(keys lead somewhere, menus are small and numbered 1..n, every section within two presses)
+and reports each problem with the file and line, so a broken file never half-loads.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+MAIN = "main"
+GUIDANCE_KEYS = "1234"
+MAX_OPTIONS = len(GUIDANCE_KEYS)
+MAX_PRESSES = 2
+
+REQUIRED_PHRASES = (
+    "welcome", "wrong_key", "again", "back", "main_menu", "adviser", "adviser_first",
+    "error", "goodbye",
+)
+REQUIRED_ADVISER = (
+    "connecting", "closed", "hours", "day_range", "no_answer", "emergency", "helpline",
+    "try_again", "to_guidance", "number_again", "whisper", "whisper_missed",
+)
+
+
+class ContentError(Exception):
+    """One or more problems in a content file, each naming its file and line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    say: str
+    go: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Menu:
+    id: str
+    say: str
+    options: dict[str, Option]
+    line: int
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    say: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One thing the line says, with a stable id that names its audio."""
+    id: str
+    text: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Content:
+    path: Path
+    language: str
+    name: str
+    say_voice: str
+    say_language: str
+    digits: tuple[str, ...]
+    weekdays: tuple[str, ...]
+    phrases: dict[str, str]
+    adviser: dict[str, str]
+    menus: dict[str, Menu]
+    sections: dict[str, Section]
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def node(self, node_id: str) -> Menu | Section | None:
+        return self.menus.get(node_id) or self.sections.get(node_id)
+
+    def parent(self, node_id: str) -> str:
+        """The menu one level up (the main menu is its own parent)."""
+        for menu in self.menus.values():
+            if any(o.go == node_id for o in menu.options.values()) and menu.id != node_id:
+                return menu.id
+        return MAIN
+
+    def prompts(self) -> list[Prompt]:
+        """Every fixed prompt in the file, each once, in reading order."""
+        out = [Prompt(f"phrase.{k}", v, self.lines.get(f"phrase.{k}", 0))
+               for k, v in self.phrases.items()]
+        out += [Prompt(f"adviser.{k}", v, self.lines.get(f"adviser.{k}", 0))
+                for k, v in self.adviser.items() if "{" not in v]
+        for menu in self.menus.values():
+            out.append(Prompt(f"menu.{menu.id}", menu.say, menu.line))
+            out += [Prompt(f"menu.{menu.id}.{o.key}", o.say, o.line)
+                    for o in menu.options.values()]
+        out += [Prompt(f"section.{s.id}", s.say, s.line) for s in self.sections.values()]
+        return out
+
+    def prompt(self, prompt_id: str) -> Prompt:
+        return self._index()[prompt_id]
+
+    def _index(self) -> dict[str, Prompt]:
+        # Frozen dataclass: cache through object.__setattr__ so lookups stay O(1).
+        try:
+            return self.__dict__["_prompt_index"]
+        except KeyError:
+            index = {p.id: p for p in self.prompts()}
+            object.__setattr__(self, "_prompt_index", index)
+            return index
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A YAML loader that remembers the line of every mapping and of each of its keys."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    mapping = _LineDict(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {loader.construct_object(k): k.start_mark.line + 1 for k, _ in node.value}
+    return mapping
+
+
+class _LineDict(dict):
+    line = 0
+    key_lines: dict = {}
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+# YAML 1.1 would read `no` and `on` as booleans; in a content file they are words.
+_LineLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load(path: str | Path) -> Content:
+    """Load and check one content file; raise ContentError listing every problem."""
+    path = Path(path)
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except OSError as exc:
+        raise ContentError([f"{path}: cannot read the file ({exc.strerror})"]) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentError([f"{where}: this is not valid YAML ({problem}). "
+                            "Check the indentation and quotes on this line and the one above."]
+                           ) from exc
+    return _Reader(path, raw).read()
+
+
+class _Reader:
+    """Turns the parsed YAML into Content, collecting problems instead of stopping at one."""
+
+    def __init__(self, path: Path, raw):
+        self.path = path
+        self.raw = raw if isinstance(raw, dict) else _LineDict()
+        self.problems: list[str] = []
+        self.lines: dict[str, int] = {}
+        if not isinstance(raw, dict):
+            self.problem(1, "the file should be a set of named parts (language, phrases, menus, ...)")
+
+    def problem(self, line: int, text: str) -> None:
+        self.problems.append(f"{self.path}:{line}: {text}")
+
+    def text(self, mapping, key: str, where: str) -> str:
+        value = mapping.get(key)
+        line = getattr(mapping, "key_lines", {}).get(key, getattr(mapping, "line", 1))
+        if not isinstance(value, str) or not value.strip():
+            self.problem(line, f"{where} needs '{key}': some words to say")
+            return ""
+        return " ".join(value.split())
+
+    def part(self, key: str) -> _LineDict:
+        value = self.raw.get(key)
+        if not isinstance(value, dict):
+            self.problem(self.raw.key_lines.get(key, 1), f"the file needs a '{key}:' part")
+            return _LineDict()
+        return value
+
+    def words(self, key: str, count: int) -> tuple[str, ...]:
+        value = self.raw.get(key)
+        if not (isinstance(value, list) and len(value) == count and all(isinstance(v, str) for v in value)):
+            self.problem(self.raw.key_lines.get(key, 1), f"'{key}' should be a list of {count} words")
+            return ("",) * count
+        return tuple(value)
+
+    def strings(self, part: str, required: tuple[str, ...]) -> dict[str, str]:
+        mapping = self.part(part)
+        out = {}
+        for key in required:
+            out[key] = self.text(mapping, key, f"'{part}'")
+            self.lines[f"{'phrase' if part == 'phrases' else part}.{key}"] = mapping.key_lines.get(key, mapping.line)
+        for key in mapping:
+            if key not in required:
+                self.problem(mapping.key_lines[key], f"'{part}' has an unknown entry '{key}'. "
+                             f"The known ones are: {', '.join(required)}")
+        return out
+
+    def read(self) -> Content:
+        say = self.part("say")
+        language = self.text(self.raw, "language", "the file")
+        content = Content(
+            path=self.path,
+            language=language,
+            name=self.text(self.raw, "name", "the file"),
+            say_voice=self.text(say, "voice", "'say'"),
+            say_language=self.text(say, "language", "'say'"),
+            digits=self.words("digits", 10),
+            weekdays=self.words("weekdays", 7),
+            phrases=self.strings("phrases", REQUIRED_PHRASES),
+            adviser=self.strings("adviser", REQUIRED_ADVISER),
+            menus=self.menus(),
+            sections=self.sections(),
+            lines=self.lines,
+        )
+        self.check_tree(content)
+        if self.problems:
+            raise ContentError(self.problems)
+        return content
+
+    def menus(self) -> dict[str, Menu]:
+        menus = {}
+        for menu_id, raw in self.part("menus").items():
+            if not isinstance(raw, dict):
+                self.problem(self.raw["menus"].key_lines[menu_id], f"menu '{menu_id}' needs 'say' and 'options'")
+                continue
+            menus[str(menu_id)] = Menu(str(menu_id), self.text(raw, "say", f"menu '{menu_id}'"),
+                                       self.options(menu_id, raw), raw.line)
+        if MAIN not in menus:
+            self.problem(self.raw.key_lines.get("menus", 1), f"'menus' needs a '{MAIN}' menu: the first one callers hear")
+        return menus
+
+    def options(self, menu_id, raw) -> dict[str, Option]:
+        options = raw.get("options")
+        if not isinstance(options, dict) or not options:
+            self.problem(raw.line, f"menu '{menu_id}' needs 'options', with at least key 1")
+            return {}
+        out = {}
+        for key, opt in options.items():
+            line = options.key_lines[key]
+            if not isinstance(opt, dict):
+                self.problem(line, f"option {key} of menu '{menu_id}' needs 'say' and 'go'")
+                continue
+            out[str(key)] = Option(str(key), self.text(opt, "say", f"option {key} of menu '{menu_id}'"),
+                                   str(opt.get("go", "")), line)
+        keys = list(out)
+        if len(keys) > MAX_OPTIONS:
+            self.problem(raw.line, f"menu '{menu_id}' has {len(keys)} options; at most {MAX_OPTIONS} "
+                         "are easy to remember. Move some into a new menu.")
+        expected = [str(n) for n in range(1, len(keys) + 1)]
+        if sorted(keys) != expected:
+            self.problem(options.line, f"menu '{menu_id}' uses keys {', '.join(keys)}; "
+                         f"number them {', '.join(expected)} with no gaps (9, 0, star and hash are kept "
+                         "for the adviser, going back and hearing again)")
+        return out
+
+    def sections(self) -> dict[str, Section]:
+        sections = {}
+        for section_id, raw in self.part("sections").items():
+            if not isinstance(raw, dict):
+                self.problem(self.raw["sections"].key_lines[section_id],
+                             f"section '{section_id}' needs 'title' and 'say'")
+                continue
+            sections[str(section_id)] = Section(
+                str(section_id), self.text(raw, "title", f"section '{section_id}'"),
+                self.text(raw, "say", f"section '{section_id}'"), raw.line)
+        return sections
+
+    def check_tree(self, content: Content) -> None:
+        for section_id, section in content.sections.items():
+            if section_id in content.menus:
+                self.problem(section.line, f"'{section_id}' is both a menu and a section; rename one")
+        for menu in content.menus.values():
+            for opt in menu.options.values():
+                if content.node(opt.go) is None:
+                    self.problem(opt.line, f"option {opt.key} of menu '{menu.id}' goes to '{opt.go}', "
+                                 "which is not a menu or section in this file")
+                elif opt.go == MAIN:
+                    self.problem(opt.line, f"option {opt.key} of menu '{menu.id}' goes to the main menu; "
+                                 "key 8 already does that everywhere")
+        depth = _presses(content)
+        for node_id, node in {**content.menus, **content.sections}.items():
+            if node_id not in depth:
+                self.problem(node.line, f"'{node_id}' cannot be reached: no menu option goes to it")
+            elif isinstance(node, Section) and depth[node_id] > MAX_PRESSES:
+                self.problem(node.line, f"section '{node_id}' takes {depth[node_id]} key presses to reach; "
+                             f"keep every section within {MAX_PRESSES} presses of the main menu")
+        for menu in content.menus.values():
+            if not menu.options and menu.id in depth:
+                self.problem(menu.line, f"menu '{menu.id}' leads nowhere: give it options")
+
+
+def _presses(content: Content) -> dict[str, int]:
+    """Fewest key presses from the main menu to each node (breadth-first)."""
+    depth, frontier = {MAIN: 0}, [MAIN]
+    while frontier:
+        nxt = []
+        for node_id in frontier:
+            menu = content.menus.get(node_id)
+            for opt in (menu.options.values() if menu else ()):
+                if opt.go not in depth and content.node(opt.go) is not None:
+                    depth[opt.go] = depth[node_id] + 1
+                    nxt.append(opt.go)
+        frontier = nxt
+    return depth
+
+
+def load_all(folder: str | Path) -> dict[str, Content]:
+    """Every language in a folder of content files, keyed by language tag."""
+    folder = Path(folder)
+    files = sorted(folder.glob("*.yaml"))
+    if not files:
+        raise ContentError([f"{folder}: no content files (*.yaml) found here"])
+    problems, out = [], {}
+    for file in files:
+        try:
+            content = load(file)
+        except ContentError as exc:
+            problems += exc.problems
+            continue
+        if content.language != file.stem:
+            problems.append(f"{file}:1: language is '{content.language}' but the file is named "
+                            f"'{file.name}'; name it '{content.language}.yaml'")
+        out[content.language] = content
+    if problems:
+        raise ContentError(problems)
+    return out

@@ -1,0 +1,175 @@
+"""Settings from the environment (and a .env file), checked once at start-up.
+
+Every problem names the setting and what is wrong, so staff can fix a deployment
+without reading code. Nothing here changes during a call.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Mapping
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+UK = ZoneInfo("Europe/London")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SettingsError(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Settings need fixing:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Advisers answer on these weekdays (0 = Monday), between these UK times."""
+    days: tuple[int, ...]
+    opens: time
+    closes: time
+
+
+@dataclass(frozen=True)
+class Settings:
+    auth_token: str
+    public_base_url: str
+    service_number: str
+    advisers: tuple[str, ...]
+    hours: tuple[Opening, ...]
+    closed_days: frozenset[date]
+    helpline_number: str
+    ring_seconds: int
+    dev_mode: bool
+    content_dir: Path
+    audio_dir: Path
+    audio_base_url: str
+    default_language: str
+    extra: dict = field(default_factory=dict)
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def parse_number(value: str, setting: str, problems: list[str]) -> str:
+    """An E.164 number from a UK-style or international number, via phonenumbers."""
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException as exc:
+        problems.append(f"{setting}: '{value}' is not a phone number ({exc})")
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        problems.append(f"{setting}: '{value}' is not a valid phone number; write it like +441234567890")
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_adviser(value: str, problems: list[str]) -> str:
+    """A phone number, or a SIP address (sip:...) or Twilio Client identity (client:...)."""
+    if value.startswith("sip:"):
+        if not re.fullmatch(r"sip:[^@\s]+@[^@\s]+", value):
+            problems.append(f"ADVISER_NUMBERS: '{value}' is not a SIP address like sip:adviser@example.org")
+        return value
+    if value.startswith("client:"):
+        if not re.fullmatch(r"client:\w{1,256}", value):
+            problems.append(f"ADVISER_NUMBERS: '{value}' should be client: and then letters, digits or _")
+        return value
+    return parse_number(value, "ADVISER_NUMBERS", problems)
+
+
+_HOURS = re.compile(r"(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
+                    r"(?P<opens>\d{1,2}:\d{2})-(?P<closes>\d{1,2}:\d{2})")
+
+
+def parse_hours(value: str, problems: list[str]) -> tuple[Opening, ...]:
+    """'Mon-Fri 09:00-17:00; Sat 10:00-13:00' -> openings, in UK local time."""
+    out = []
+    for part in filter(None, (p.strip().lower() for p in value.split(";"))):
+        m = _HOURS.fullmatch(part)
+        days: list[int] = []
+        try:
+            if not m:
+                raise ValueError
+            for span in m["days"].split(","):
+                first, _, last = span.partition("-")
+                a, b = DAYS.index(first), DAYS.index(last or first)
+                if b < a:
+                    raise ValueError
+                days += range(a, b + 1)
+            opens, closes = time.fromisoformat(m["opens"].zfill(5)), time.fromisoformat(m["closes"].zfill(5))
+        except ValueError:
+            problems.append(f"ADVISER_HOURS: cannot read '{part}'; write it like 'Mon-Fri 09:00-17:00; Sat 10:00-13:00'")
+            continue
+        if closes <= opens:
+            problems.append(f"ADVISER_HOURS: in '{part}' the closing time is not after the opening time")
+            continue
+        out.append(Opening(tuple(days), opens, closes))
+    return tuple(out)
+
+
+def parse_dates(value: str, problems: list[str]) -> frozenset[date]:
+    out = set()
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        try:
+            out.add(date.fromisoformat(part))
+        except ValueError:
+            problems.append(f"ADVISER_CLOSED_DAYS: '{part}' is not a date like 2026-12-25")
+    return frozenset(out)
+
+
+def from_env(env: Mapping[str, str]) -> Settings:
+    """Read and check every setting; raise SettingsError naming each bad one."""
+    problems: list[str] = []
+    get = lambda name, default="": str(env.get(name, default)).strip()  # noqa: E731
+    dev = _flag(get("IVR_DEV_MODE"))
+    token = get("TWILIO_AUTH_TOKEN")
+    if not token and not dev:
+        problems.append("TWILIO_AUTH_TOKEN: missing. Copy it from the Twilio console, or set "
+                        "IVR_DEV_MODE=1 to try the line on this computer without checking signatures")
+    base = get("PUBLIC_BASE_URL", "http://localhost:8000" if dev else "").rstrip("/")
+    if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", base):
+        problems.append("PUBLIC_BASE_URL: missing or not a web address; set it to the address Twilio "
+                        "calls, like https://line.example.org")
+    elif not dev and not base.startswith("https://"):
+        problems.append("PUBLIC_BASE_URL: must start with https:// so calls are encrypted on the way to us")
+    service = get("SERVICE_NUMBER")
+    service = parse_number(service, "SERVICE_NUMBER", problems) if service else ""
+    if not service and not dev:
+        problems.append("SERVICE_NUMBER: missing. It is the line's own number, shown to advisers "
+                        "instead of the caller's")
+    advisers = tuple(parse_adviser(a.strip(), problems) for a in get("ADVISER_NUMBERS").split(",") if a.strip())
+    if len(advisers) > 10:
+        problems.append("ADVISER_NUMBERS: at most 10 advisers can be rung at once")
+    hours = parse_hours(get("ADVISER_HOURS", "Mon-Fri 09:00-17:00"), problems)
+    helpline = get("HELPLINE_NUMBER", "0808 2000 247")
+    if helpline:
+        parse_number(helpline, "HELPLINE_NUMBER", problems)
+    ring = get("ADVISER_RING_SECONDS", "25")
+    if not ring.isdigit() or not 5 <= int(ring) <= 60:
+        problems.append(f"ADVISER_RING_SECONDS: '{ring}' should be a whole number of seconds from 5 to 60")
+        ring = "25"
+    content_dir = Path(get("CONTENT_DIR") or PACKAGE_DIR / "guidance")
+    if not content_dir.is_dir():
+        problems.append(f"CONTENT_DIR: '{content_dir}' is not a folder")
+    settings = Settings(
+        auth_token=token,
+        public_base_url=base,
+        service_number=service,
+        advisers=advisers,
+        hours=hours,
+        closed_days=parse_dates(get("ADVISER_CLOSED_DAYS"), problems),
+        helpline_number=helpline,
+        ring_seconds=int(ring),
+        dev_mode=dev,
+        content_dir=content_dir,
+        audio_dir=Path(get("AUDIO_DIR") or PACKAGE_DIR.parent / "audio"),
+        audio_base_url=get("AUDIO_BASE_URL").rstrip("/"),
+        default_language=get("DEFAULT_LANGUAGE", "en-GB"),
+    )
+    if problems:
+        raise SettingsError(problems)
+    return settings

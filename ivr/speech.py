@@ -1,0 +1,39 @@
+"""How one prompt is spoken: its pre-built audio when there is a current file, else <Say>.
+
+The audio index is the seam to the audio build: anything with a `url(language, rate, prompt)`
+method that returns a URL, or None when the prompt has no current audio.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from twilio.twiml import TwiML
+
+from .content import Content, Prompt
+
+
+class AudioIndex(Protocol):
+    def url(self, language: str, rate: str, prompt: Prompt) -> str | None: ...
+
+
+class NoAudio:
+    """Used before any audio is built: every prompt is spoken with <Say>."""
+
+    def url(self, language: str, rate: str, prompt: Prompt) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class Speaker:
+    content: Content
+    rate: str
+    audio: AudioIndex
+
+    def add(self, verb: TwiML, prompt: Prompt) -> None:
+        """Nest the prompt in `verb` (a Response or Gather) as <Play>, or <Say> as a fallback."""
+        url = self.audio.url(self.content.language, self.rate, prompt)
+        if url:
+            verb.play(url)
+        else:
+            verb.say(prompt.text, voice=self.content.say_voice, language=self.content.say_language)
