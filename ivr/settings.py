@@ -6,7 +6,7 @@ without reading code. Nothing here changes during a call.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, time
 from pathlib import Path
 from typing import Mapping
@@ -48,7 +48,6 @@ class Settings:
     audio_dir: Path
     audio_base_url: str
     default_language: str
-    extra: dict = field(default_factory=dict)
 
 
 def _flag(value: str) -> bool:
@@ -137,8 +136,9 @@ def from_env(env: Mapping[str, str]) -> Settings:
     elif not dev and not base.startswith("https://"):
         problems.append("PUBLIC_BASE_URL: must start with https:// so calls are encrypted on the way to us")
     service = get("SERVICE_NUMBER")
-    service = parse_number(service, "SERVICE_NUMBER", problems) if service else ""
-    if not service and not dev:
+    if service:
+        service = parse_number(service, "SERVICE_NUMBER", problems)
+    elif not dev:
         problems.append("SERVICE_NUMBER: missing. It is the line's own number, shown to advisers "
                         "instead of the caller's")
     advisers = tuple(parse_adviser(a.strip(), problems) for a in get("ADVISER_NUMBERS").split(",") if a.strip())

@@ -1,0 +1,32 @@
+"""The `ivr` command that staff use: serve the line, check content, build audio, try a call."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .content import ContentError
+from .settings import SettingsError
+
+
+@click.group()
+def main():
+    """Keeping Safe phone line: tools for the people who run it."""
+
+
+@main.command()
+@click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Address and port to listen on.")
+@click.option("--workers", default=lambda: os.cpu_count() or 2, show_default="one per core",
+              help="Worker processes.")
+def serve(bind: str, workers: int):
+    """Start the line with gunicorn, a production web server."""
+    from . import create_app
+
+    try:
+        create_app()  # fail here, with a clear message, rather than in every worker
+    except (SettingsError, ContentError) as exc:
+        click.echo(f"The line cannot start.\n{exc}", err=True)
+        sys.exit(2)
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
+                               "--timeout", "15", "--access-logfile", "-", "ivr:create_app()"])
