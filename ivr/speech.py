@@ -14,13 +14,26 @@ from .content import Content, Prompt
 
 
 class AudioIndex(Protocol):
-    def url(self, language: str, rate: str, prompt: Prompt) -> str | None: ...
+    def url(self, language: str, rate: str, prompt: Prompt) -> str | None:
+        """Where Twilio can fetch this prompt's current audio, or None to speak it with <Say>."""
+
+    def status(self, language: str, rate: str, prompt: Prompt) -> str:
+        """'current', 'stale' (built from other words or settings) or 'missing'."""
+
+    def duration(self, language: str, rate: str, prompt: Prompt) -> float | None:
+        """Seconds of built audio, when it is current."""
 
 
 class NoAudio:
     """Used before any audio is built: every prompt is spoken with <Say>."""
 
     def url(self, language: str, rate: str, prompt: Prompt) -> str | None:
+        return None
+
+    def status(self, language: str, rate: str, prompt: Prompt) -> str:
+        return "missing"
+
+    def duration(self, language: str, rate: str, prompt: Prompt) -> float | None:
         return None
 
 
