@@ -42,8 +42,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     if settings.dev_mode and not settings.auth_token:
         log.warning("DEVELOPMENT MODE: Twilio signatures are NOT checked. Never point a real number here.")
 
+    from . import audio_files, webhooks
+    audio = audio_files.load_index(settings, contents, env)
+
     app = Flask(__name__)
-    app.extensions["ivr"] = Service(settings, contents, clock=test_config.get("CLOCK"))
-    from . import webhooks
+    app.extensions["ivr"] = Service(settings, contents, audio=audio, clock=test_config.get("CLOCK"))
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(audio_files.bp)
     return app

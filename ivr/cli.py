@@ -30,3 +30,7 @@ def serve(bind: str, workers: int):
         sys.exit(2)
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
                                "--timeout", "15", "--access-logfile", "-", "ivr:create_app()"])
+
+
+from .audio_build import build_audio  # noqa: E402 - registered here, defined with the build
+main.add_command(build_audio)

@@ -1,0 +1,4 @@
+"""`python -m ivr ...` runs the same commands as `ivr ...`."""
+from .cli import main
+
+main()

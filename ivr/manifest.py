@@ -1,0 +1,117 @@
+"""The audio manifest (audio/manifest.json) and the index the line reads it through.
+
+One entry per prompt, language and speech rate: its file, the hashes of the text and of
+the settings that shaped it, the engine and voice, and what the build measured. File
+names carry the hashes, so after an edit Twilio fetches a new URL instead of a cached one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .content import Prompt
+
+MANIFEST = "manifest.json"
+log = logging.getLogger("ivr.audio")
+
+
+def digest(value) -> str:
+    data = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+
+
+def key(language: str, rate: str, prompt_id: str) -> str:
+    return f"{language}/{rate}/{prompt_id}"
+
+
+def file_name(language: str, rate: str, prompt_id: str, text_hash: str, settings_hash: str) -> str:
+    return f"{language}.{rate}.{prompt_id}.{digest(text_hash + settings_hash)[:12]}.wav"
+
+
+@dataclass(frozen=True)
+class Entry:
+    language: str
+    rate: str
+    prompt: str
+    text: str
+    file: str
+    text_hash: str
+    settings_hash: str
+    engine: str
+    voice: str
+    duration: float
+    level_dbov: float
+    peak_dbfs: float
+    wpm: float
+
+
+@dataclass
+class Manifest:
+    entries: dict[str, Entry]
+    failed: dict[str, str]
+
+    @classmethod
+    def load(cls, folder: Path) -> "Manifest":
+        path = Path(folder) / MANIFEST
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            entries = {k: Entry(**v) for k, v in raw.get("prompts", {}).items()}
+        except FileNotFoundError:
+            return cls({}, {})
+        except (ValueError, TypeError) as exc:
+            log.error("%s cannot be read (%s); every prompt will use <Say>. Run `ivr build-audio`.", path, exc)
+            return cls({}, {})
+        return cls(entries, dict(raw.get("failed", {})))
+
+    def save(self, folder: Path) -> None:
+        """Write atomically: readers see the old manifest or the new one, never half of one."""
+        path = Path(folder) / MANIFEST
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        data = {"version": 1, "prompts": {k: asdict(e) for k, e in sorted(self.entries.items())},
+                "failed": dict(sorted(self.failed.items()))}
+        tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+
+class ManifestIndex:
+    """The AudioIndex the line uses: loaded once at start-up, then dictionary look-ups only."""
+
+    def __init__(self, folder: Path, base_url: str, settings_hashes: dict[str, str]):
+        self.folder = Path(folder)
+        self.base_url = base_url.rstrip("/")
+        self.settings_hashes = settings_hashes  # rate -> hash of what the build would use now
+        manifest = Manifest.load(self.folder)
+        # A file deleted by hand counts as missing, checked here once rather than per request.
+        self.entries = {k: e for k, e in manifest.entries.items() if (self.folder / e.file).is_file()}
+        self.files = {e.file: e for e in self.entries.values()}
+
+    def _entry(self, language: str, rate: str, prompt: Prompt) -> Entry | None:
+        return self.entries.get(key(language, rate, prompt.id))
+
+    def status(self, language: str, rate: str, prompt: Prompt) -> str:
+        entry = self._entry(language, rate, prompt)
+        if entry is None:
+            return "missing"
+        if entry.text_hash != digest(prompt.text) or entry.settings_hash != self.settings_hashes.get(rate):
+            return "stale"
+        return "current"
+
+    def url(self, language: str, rate: str, prompt: Prompt) -> str | None:
+        if self.status(language, rate, prompt) != "current":
+            return None
+        return f"{self.base_url}/{self._entry(language, rate, prompt).file}"
+
+    def duration(self, language: str, rate: str, prompt: Prompt) -> float | None:
+        if self.status(language, rate, prompt) != "current":
+            return None
+        return self._entry(language, rate, prompt).duration
+
+    def texts(self) -> dict[str, str]:
+        """URL -> the words in it (for tests and the listening benchmark)."""
+        return {f"{self.base_url}/{e.file}": e.text for e in self.entries.values()}
