@@ -32,5 +32,7 @@ def serve(bind: str, workers: int):
                                "--timeout", "15", "--access-logfile", "-", "ivr:create_app()"])
 
 
-from .audio_build import build_audio  # noqa: E402 - registered here, defined with the build
+from .audio_build import build_audio  # noqa: E402 - commands defined with what they do
+from .listen import listen  # noqa: E402
 main.add_command(build_audio)
+main.add_command(listen)

@@ -52,6 +52,12 @@ class Caller:
     ended: bool = False
     statuses: list[int] = field(default_factory=list)
     call_sid: str = "CA" + "0" * 32
+    played: list[str] = field(default_factory=list)     # <Play> URLs in the latest document
+    audio_texts: dict[str, str] | None = None           # Play URL -> its words; None: ask the app
+
+    def __post_init__(self):
+        if self.audio_texts is None:
+            self.audio_texts = audio_texts(self.client)
 
     # -- Twilio's side of the wire -------------------------------------------------------
     def params(self, **extra) -> dict[str, str]:
@@ -74,6 +80,7 @@ class Caller:
         self.doc = ET.fromstring(response.data)
         check_attributes(self.doc)
         self.last = [self.speech(el) for el in self.doc.iter() if el.tag in ("Say", "Play")]
+        self.played = [el.text or "" for el in self.doc.iter() if el.tag == "Play"]
         self.heard += self.last
         self.ended = self.ends_call(self.doc)
         return self.doc
@@ -81,7 +88,9 @@ class Caller:
     def speech(self, element: ET.Element) -> str:
         if element.tag == "Say":
             return "".join(element.itertext()).strip()
-        return "[audio] " + (element.text or "")
+        url = element.text or ""
+        # A caller hears the words in the audio: tests read them, whichever way they were spoken.
+        return self.audio_texts.get(url, "[audio] " + url)
 
     @staticmethod
     def ends_call(doc: ET.Element) -> bool:
@@ -135,6 +144,13 @@ class Caller:
     def said(self, words: str) -> bool:
         """Whether the latest document says `words` (case and spacing ignored)."""
         return _norm(words) in _norm(" ".join(self.last))
+
+
+def audio_texts(client) -> dict[str, str]:
+    """What each of the app's audio URLs says, from its audio index (empty before a build)."""
+    app = getattr(client, "application", None)
+    index = app.extensions["ivr"].audio if app is not None else None
+    return index.texts() if hasattr(index, "texts") else {}
 
 
 def _norm(text: str) -> str:

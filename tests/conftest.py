@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from ivr import create_app
+from ivr import content, create_app
+from ivr import settings as settings_mod
 
 from .caller import SERVICE, Caller
 
@@ -33,8 +36,43 @@ def make_app(tmp_path):
     return make
 
 
+def build_audio(folder: Path, **overrides):
+    """Build the real content's audio with the offline engine; returns the build's summary."""
+    from ivr import audio_build, engines
+    config = {k: v for k, v in settings(AUDIO_DIR=str(folder), **overrides).items() if isinstance(v, str)}
+    env_settings = settings_mod.from_env(config)
+    return audio_build.build(content.load_all(env_settings.content_dir), env_settings,
+                             engines.PiperEngine(engines.default_piper_voice()))
+
+
+@pytest.fixture(scope="session")
+def built_audio(request, tmp_path_factory) -> Path:
+    """The real content built once per test run and shared, read-only, by every test.
+
+    Under xdist each worker asks for it: the build's own lock makes the first build it and
+    the rest find nothing to do. Tests that change audio copy it first (see `audio_copy`).
+    """
+    root = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):  # xdist: the folder shared by all workers
+        root = root.parent
+    folder = root / "built-audio"
+    summary = build_audio(folder)
+    assert not summary.failed, summary.failed
+    return folder
+
+
 @pytest.fixture
-def app(make_app):
+def audio_copy(built_audio, tmp_path) -> Path:
+    """A private copy of the built audio that a test may change."""
+    import shutil
+    return Path(shutil.copytree(built_audio, tmp_path / "audio-copy", ignore=shutil.ignore_patterns(".lock")))
+
+
+@pytest.fixture(params=["say", "audio"])
+def app(request, make_app):
+    """Every call-flow test runs twice: before any audio is built (<Say>), and with audio (<Play>)."""
+    if request.param == "audio":
+        return make_app(AUDIO_DIR=str(request.getfixturevalue("built_audio")), TTS_ENGINE="piper")
     return make_app()
 
 
