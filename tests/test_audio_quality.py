@@ -86,3 +86,24 @@ def test_manifest_records_what_made_each_file(built):
         assert entry.text_hash in path.name or len(path.stem.split(".")[-1]) == 12
         assert entry.duration == pytest.approx(len(x) / 8000, abs=0.01)
         assert entry.rate == "normal" and entry.language == "en-GB"
+
+
+def test_the_recogniser_understands_short_prompts_over_a_phone_line(built, built_audio):
+    """A small sample of `ivr listen` (the whole table is in docs/benchmarks.md)."""
+    import jiwer
+
+    from ivr import listen
+    sample = {e.prompt: (e, path) for e, path, _ in built
+              if e.prompt in ("menu.main.1", "phrase.back", "adviser.whisper")}
+    decoder, missing = listen.recogniser([e.text for e, _, _ in built])
+    assert not missing
+    for entry, path in sample.values():
+        heard = listen.transcribe(decoder, listen.phone_channel(path))
+        assert jiwer.wer(listen.normalise(entry.text), heard) <= listen.TARGET_WER, (entry.prompt, heard)
+        # The score can fail: the same audio scored against other words is far off.
+        assert jiwer.wer(listen.normalise("Thank you for calling. Goodbye."), heard) > 0.5
+
+
+def test_numbers_are_scored_as_they_are_spoken():
+    from ivr.listen import normalise
+    assert normalise("Press 9, from 9am to 5:30pm.") == "press nine from nine a m to five thirty p m"
