@@ -209,8 +209,12 @@ def build_audio(quiet: bool):
     click.echo(f"Engine: {engine.name} ({engine.voice}). Audio folder: {settings.audio_dir}")
     summary = build(contents, settings, engine, progress=not quiet)
     click.echo(f"Audio: {summary.line()}.")
+    skipped = [k.rsplit("/", 1)[-1] for k, cause in summary.failed.items() if ": not tried" in cause]
     for cause in summary.failed.values():
-        click.echo(f"  FAILED {cause}", err=True)
+        if ": not tried" not in cause:
+            click.echo(f"  FAILED {cause}", err=True)
+    if skipped:
+        click.echo(f"  NOT TRIED, for the same reason: {', '.join(skipped)}", err=True)
     if summary.failed:
         click.echo("The line will speak these prompts with Twilio's voice until a build succeeds.", err=True)
         sys.exit(1)

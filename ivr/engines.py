@@ -70,10 +70,14 @@ def sentences(text: str, limit: int = GTTS_MAX_CHARS) -> list[str]:
 
 def _retryable(exc: Exception) -> bool:
     """Worth another try: rate limited (429), a server error (5xx), or no connection at all."""
-    response = getattr(exc, "rsp", None)
-    if response is None:
-        return True  # gTTS wraps connection errors and timeouts without a response
-    return response.status_code == 429 or response.status_code >= 500
+    import requests
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return True
+    if not hasattr(exc, "rsp"):
+        return False  # not an answer from Google (a bad language, a bug): trying again won't help
+    if exc.rsp is None:
+        return True  # gTTSError without a response: the connection failed or timed out
+    return exc.rsp.status_code == 429 or exc.rsp.status_code >= 500
 
 
 def _gtts_cause(exc: Exception) -> str:
@@ -104,10 +108,16 @@ class GttsEngine:
         return {"engine": self.name, "lang": self.lang, "tld": self.tld, "pause_ms": self.pause_ms}
 
     def synthesise(self, jobs: list[Job], done: Callable[[Job, Exception | None], None]) -> None:
+        given_up = None  # after retries fail for want of Google, the rest would wait in vain
         for job in jobs:
+            if given_up is not None:
+                done(job, SynthesisError(job.prompt, f"not tried, as an earlier prompt failed: {given_up.cause}"))
+                continue
             try:
                 self.speak(job)
             except SynthesisError as exc:
+                if exc.__cause__ is not None and _retryable(exc.__cause__):
+                    given_up = exc
                 done(job, exc)
             else:
                 done(job, None)

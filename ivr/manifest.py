@@ -6,6 +6,7 @@ names carry the hashes, so after an edit Twilio fetches a new URL instead of a c
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -19,9 +20,13 @@ MANIFEST = "manifest.json"
 log = logging.getLogger("ivr.audio")
 
 
+@functools.lru_cache(maxsize=4096)  # the line hashes each prompt's words on every request
+def _digest_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def digest(value) -> str:
-    data = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
+    return _digest_text(value if isinstance(value, str) else json.dumps(value, sort_keys=True))
 
 
 def key(language: str, rate: str, prompt_id: str) -> str:

@@ -107,3 +107,23 @@ def test_the_recogniser_understands_short_prompts_over_a_phone_line(built, built
 def test_numbers_are_scored_as_they_are_spoken():
     from ivr.listen import normalise
     assert normalise("Press 9, from 9am to 5:30pm.") == "press nine from nine a m to five thirty p m"
+
+
+def test_prompts_sound_equally_loud_by_an_independent_meter(built):
+    """ITU-R BS.1770 loudness (pyloudnorm) agrees that no prompt stands out as loud or quiet."""
+    import pyloudnorm
+    meter = pyloudnorm.Meter(8000)
+    loudness = {e.prompt: meter.integrated_loudness(x) for e, _, x in built}
+    middle = float(np.median(list(loudness.values())))
+    odd = {p: round(v - middle, 1) for p, v in loudness.items() if abs(v - middle) > 1.5}
+    assert not odd, f"LU from the median: {odd}"
+
+
+def test_the_offline_voice_is_deterministic(tmp_path):
+    from ivr import engines
+    from ivr.content import Prompt
+    engine = engines.PiperEngine(engines.default_piper_voice())
+    jobs = [engines.Job(Prompt("p", "To go back, press star."), tmp_path / f"{n}.wav") for n in range(2)]
+    engine.synthesise(jobs[:1], lambda j, e: None)
+    engine.synthesise(jobs[1:], lambda j, e: None)
+    assert jobs[0].raw.read_bytes() == jobs[1].raw.read_bytes()

@@ -127,3 +127,23 @@ def test_sentences_split_long_ones_at_commas_then_spaces():
     assert engines.sentences("Short. Also short.") == ["Short.", "Also short."]
     long = "word " * 40
     assert all(len(p) <= 100 for p in engines.sentences(long))
+
+
+def test_a_bug_or_bad_setting_is_not_retried(tmp_path):
+    class Refuses(FakeGoogle):
+        def __call__(self, **kwargs):
+            self.calls.append(kwargs)
+            raise ValueError("Language not supported: xx")
+    fake = Refuses()
+    job, error = run(engine(fake), Prompt("phrase.back", "To go back, press star."), tmp_path)
+    assert len(fake.calls) == 1 and "phrase.back" in str(error)
+
+
+def test_without_google_the_build_gives_up_quickly_and_names_every_prompt(tmp_path):
+    fake = FakeGoogle(failures=[None] * 100)
+    eng, errors = engine(fake, attempts=3), []
+    jobs = [engines.Job(Prompt(f"p{i}", "Hello."), tmp_path / f"{i}.wav") for i in range(5)]
+    eng.synthesise(jobs, lambda j, err: errors.append(str(err)))
+    assert len(fake.calls) == 3  # one prompt's retries, not five prompts' worth
+    assert [e.split("'")[1] for e in errors] == ["p0", "p1", "p2", "p3", "p4"]
+    assert all("internet" in e for e in errors)
