@@ -138,6 +138,9 @@ def speak(todo: list[Item], engine: engines.Engine, staging: Path, new: Manifest
             entry = process(item, job.raw, staging, engine)
         except ProcessingError as exc:
             summary.failed[item.key] = f"prompt '{item.prompt.id}': {exc}"
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the other prompts
+            summary.failed[item.key] = (f"prompt '{item.prompt.id}': the {engine.name} engine's audio could "
+                                        f"not be processed ({exc})")
         else:
             new.entries[item.key] = entry
             summary.built.append(item.key)
