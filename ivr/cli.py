@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from .call import call
 from .content import ContentError
 from .settings import SettingsError
 
@@ -30,3 +31,7 @@ def serve(bind: str, workers: int):
         sys.exit(2)
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
                                "--timeout", "15", "--access-logfile", "-", "ivr:create_app()"])
+
+
+# Each staff tool lives in its own module; one line each here keeps merges easy.
+main.add_command(call)

@@ -1,11 +1,17 @@
 """A caller that behaves like Twilio: it POSTs signed webhooks, follows the TwiML and
-remembers what was said, so tests read like a phone call."""
+remembers what was said, so tests read like a phone call and `ivr call` can ring the line.
+
+The caller talks to anything with Flask's test-client `post(path, data=, headers=)`: the app
+in-process, or `Remote`, which sends the same requests to a running server.
+"""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import urlsplit
 
+import requests
 from twilio.request_validator import RequestValidator
 
 # Attributes Twilio documents for each verb and noun we may use (camelCase, as Twilio spells them).
@@ -52,6 +58,8 @@ class Caller:
     ended: bool = False
     statuses: list[int] = field(default_factory=list)
     call_sid: str = "CA" + "0" * 32
+    # Maps a <Play> URL back to the words it says (None when unknown), so a transcript reads as speech.
+    lookup: Callable[[str], str | None] | None = None
 
     # -- Twilio's side of the wire -------------------------------------------------------
     def params(self, **extra) -> dict[str, str]:
@@ -81,7 +89,9 @@ class Caller:
     def speech(self, element: ET.Element) -> str:
         if element.tag == "Say":
             return "".join(element.itertext()).strip()
-        return "[audio] " + (element.text or "")
+        url = (element.text or "").strip()
+        words = self.lookup(url) if self.lookup else None
+        return words if words is not None else "[audio] " + url
 
     @staticmethod
     def ends_call(doc: ET.Element) -> bool:
@@ -147,3 +157,24 @@ def check_attributes(doc: ET.Element) -> None:
         assert known is not None, f"<{element.tag}> is not a TwiML element we use"
         unknown = set(element.attrib) - known
         assert not unknown, f"<{element.tag}> has attributes Twilio does not know: {unknown}"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The parts of an HTTP response the caller reads (the same names as Flask's test response)."""
+    status_code: int
+    mimetype: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Remote:
+    """Sends the caller's requests to a running server, as Twilio's servers would."""
+    server_url: str
+    timeout: float = 15  # Twilio gives up on a webhook after 15 seconds too
+
+    def post(self, path: str, data: dict, headers: dict) -> Reply:
+        response = requests.post(self.server_url.rstrip("/") + path, data=data, headers=headers,
+                                 timeout=self.timeout, allow_redirects=False)
+        mimetype = response.headers.get("Content-Type", "").split(";")[0].strip()
+        return Reply(response.status_code, mimetype, response.content)

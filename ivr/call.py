@@ -1,0 +1,247 @@
+"""`ivr call`: a phone in the terminal. Rings the line as Twilio would and shows what it says.
+
+With a URL it rings a running server; without one it runs the line in-process, from this
+computer's settings and content, so staff can try an edit before anything is deployed.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from typing import Callable
+
+import click
+import requests
+
+from . import adviser as adviser_mod
+from .phone import SERVICE, Caller, CallEnded, Remote
+from .settings import UK, SettingsError
+from .content import ContentError
+
+OUTCOMES = ("answered", "no-answer", "busy", "failed", "declined")
+KEYS = "0123456789*#"
+WORDS_PER_MINUTE = 140
+SILENCE = ""  # a scripted "key" that means: press nothing until the line moves on
+
+Echo = Callable[[str], None]
+
+
+def parse_keys(text: str) -> list[str]:
+    """'1,,#' or '1,wait,#' -> ['1', '', '#']: an empty key or 'wait' is a silence."""
+    keys = []
+    for raw in text.split(","):
+        key = raw.strip().lower()
+        if key in ("", "wait"):
+            keys.append(SILENCE)
+        elif key in KEYS and len(key) == 1:
+            keys.append(key)
+        else:
+            raise click.BadParameter(f"'{raw}' is not a key. Use 0-9, * or #, and an empty key "
+                                     "or 'wait' to stay silent, like --keys 1,,#", param_hint="--keys")
+    return keys
+
+
+class Speaker:
+    """Shows the line's words; when pacing, at speaking speed, and plays <Play> audio if it can."""
+
+    def __init__(self, echo: Echo, pace: bool = False, player: list[str] | None = None):
+        self.echo, self.pace, self.player = echo, pace, player
+
+    def speak(self, caller: Caller) -> None:
+        for element in caller.doc.iter():
+            if element.tag in ("Say", "Play"):
+                self.one(caller, element)
+
+    def one(self, caller: Caller, element: ET.Element) -> None:
+        words = caller.speech(element)
+        audio = element.tag == "Play" and self.player
+        if self.pace and not audio:
+            self.typewriter(words)
+        else:
+            self.echo(f"Line: {words}")
+        if audio:
+            # ffplay fetches the URL itself; a failure only means the words were shown, not heard.
+            subprocess.run([*self.player, (element.text or "").strip()], check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def typewriter(self, words: str) -> None:
+        click.echo("Line:", nl=False)
+        for word in words.split():
+            click.echo(f" {word}", nl=False)
+            sys.stdout.flush()
+            time.sleep(60 / WORDS_PER_MINUTE)
+        click.echo()
+
+
+def find_player() -> list[str] | None:
+    path = shutil.which("ffplay")
+    return [path, "-nodisp", "-autoexit", "-loglevel", "quiet"] if path else None
+
+
+def has_dial(caller: Caller) -> bool:
+    return any(el.tag == "Dial" for el in caller.doc)
+
+
+def adviser_leg(caller: Caller, outcome: str, speaker: Speaker) -> None:
+    """Play out the <Dial> as Twilio would for `outcome`, including the adviser's whisper."""
+    echo = speaker.echo
+    echo("(The advisers' phones ring.)")
+    if outcome not in ("answered", "declined"):
+        echo(f"(Twilio reports: {outcome}.)")
+        caller.dial_ends(outcome)
+        return
+    leg = caller.dial_element()[0]  # every adviser hears the same whisper; the first one answers
+    phone = Caller(caller.client, caller.base_url, caller.auth_token, from_number=SERVICE,
+                   call_sid="CA" + "2" * 32, lookup=caller.lookup)
+    phone.post(leg.get("url"), CallStatus="in-progress")
+    echo("Adviser's phone hears: " + " ".join(phone.speech(el) for el in phone.gather()))
+    key = adviser_mod.ACCEPT_KEY if outcome == "answered" else "2"
+    phone.press(key)
+    echo(f"(The adviser presses {key}.)")
+    if outcome == "answered":
+        echo("(You talk to the adviser. Then the adviser hangs up.)")
+    caller.dial_ends("completed" if outcome == "answered" else "no-answer", bridged=outcome == "answered")
+
+
+def move(caller: Caller, key: str, speaker: Speaker) -> None:
+    """One thing the caller does: a key, or silence until the line moves on."""
+    if key == SILENCE:
+        speaker.echo("(You stay silent.)")
+        caller.wait()
+    else:
+        speaker.echo(f"You press {key}.")
+        caller.press(key)
+
+
+def follow(caller: Caller, outcome: Callable[[], str], speaker: Speaker) -> None:
+    """Speak what the line said; if it rang the advisers, play that out too."""
+    speaker.speak(caller)
+    while has_dial(caller) and not caller.ended:
+        adviser_leg(caller, outcome(), speaker)
+        speaker.speak(caller)
+    if caller.ended:
+        speaker.echo("(The line hangs up.)")
+
+
+def scripted(caller: Caller, keys: list[str], outcome: str, speaker: Speaker) -> None:
+    caller.dial()
+    follow(caller, lambda: outcome, speaker)
+    for key in keys:
+        if caller.ended:
+            return
+        move(caller, key, speaker)
+        follow(caller, lambda: outcome, speaker)
+    if not caller.ended:
+        speaker.echo("(You hang up.)")
+
+
+def interactive(caller: Caller, outcome: str | None, speaker: Speaker) -> None:
+    choose = (lambda: outcome) if outcome else (
+        lambda: click.prompt("The advisers are ringing. What happens?", type=click.Choice(OUTCOMES),
+                             default="answered"))
+    click.echo("Type a key (0-9, * or #) and Enter. Enter alone stays silent; q hangs up.\n")
+    caller.dial()
+    follow(caller, choose, speaker)
+    while not caller.ended:
+        typed = click.prompt("Your key", default="", show_default=False).strip().lower()
+        if typed in ("q", "quit"):
+            click.echo("(You hang up.)")
+            return
+        if typed and set(typed) - set(KEYS):
+            click.echo("That is not a key on a phone: use 0-9, * or #.")
+            continue
+        for key in typed or SILENCE:
+            move(caller, key, speaker)
+            follow(caller, choose, speaker)
+            if caller.ended:
+                break
+
+
+def in_process(at: datetime | None) -> tuple[Caller, Callable[[str], str | None]]:
+    """A caller wired to the app built from this computer's settings, in development mode."""
+    from . import create_app
+
+    config = {"IVR_DEV_MODE": "1"}
+    if at is not None:
+        config["CLOCK"] = lambda: at
+    app = create_app(config)
+    settings = app.extensions["ivr"].settings
+    return Caller(app.test_client(), settings.public_base_url, settings.auth_token), play_lookup(app)
+
+
+def play_lookup(app) -> Callable[[str], str | None]:
+    """URL of built audio -> the words it says, for every prompt this line has audio for."""
+    from .flow import RATES
+
+    service = app.extensions["ivr"]
+    words = {}
+    for content in service.contents.values():
+        prompts = [*content.prompts(), *adviser_mod.derived_prompts(content, service.settings)]
+        for rate in RATES:
+            for prompt in prompts:
+                url = service.audio.url(content.language, rate, prompt)
+                if url:
+                    words[url] = prompt.text
+    return words.get
+
+
+def local_lookup() -> Callable[[str], str | None] | None:
+    """For a remote line, the words of its audio as this computer's copy knows them (if it can)."""
+    try:
+        return in_process(None)[1]
+    except (SettingsError, ContentError):
+        return None
+
+
+@click.command("call")
+@click.argument("url", required=False)
+@click.option("--keys", help="Press these keys in turn and print what was said, e.g. 1,2,#. "
+              "An empty key (1,,#) or 'wait' stays silent.")
+@click.option("--adviser", "outcome", type=click.Choice(OUTCOMES),
+              help="What happens when the advisers' phones ring (asked for if not given).")
+@click.option("--at", type=click.DateTime(["%Y-%m-%d %H:%M"]),
+              help="Pretend it is this UK date and time, e.g. '2026-12-25 10:00' (in-process only).")
+@click.option("--public-url", help="The address the server believes it has (its PUBLIC_BASE_URL), "
+              "if not the URL you ring.")
+@click.option("--auth-token", envvar="TWILIO_AUTH_TOKEN", default="", show_default=False,
+              help="Sign requests with this token (default: TWILIO_AUTH_TOKEN).")
+@click.option("--fast", is_flag=True, help="Show each prompt at once instead of at speaking speed.")
+@click.option("--play/--no-play", default=None, help="Play built audio through the speakers "
+              "(default: yes, for a live call with ffplay installed).")
+def call(url, keys, outcome, at, public_url, auth_token, fast, play):
+    """Ring the line and hear it, in this terminal.
+
+    Without URL the line runs inside this command, from this computer's settings and content.
+    With URL (like http://localhost:8000) it rings a running line.
+    """
+    script = parse_keys(keys) if keys is not None else None
+    play = play if play is not None else script is None
+    speaker = Speaker(click.echo, pace=script is None and not fast, player=find_player() if play else None)
+    try:
+        caller = connect(url, at, public_url, auth_token)
+        if script is None:
+            interactive(caller, outcome, speaker)
+        else:
+            scripted(caller, script, outcome or "answered", speaker)
+    except (SettingsError, ContentError) as exc:
+        raise click.ClickException(f"The line cannot start, so it cannot be called.\n{exc}")
+    except requests.ConnectionError:
+        raise click.ClickException(f"Nothing answers at {url}. Is the line running? Start it with `ivr serve`.")
+    except CallEnded as exc:
+        click.echo(f"(The call ended: {exc}.)")
+    except AssertionError as exc:
+        raise click.ClickException(f"The line answered something a phone cannot follow: {exc}. "
+                                   "If it says 403, the auth token or --public-url does not match the server's.")
+
+
+def connect(url: str | None, at: datetime | None, public_url: str | None, auth_token: str) -> Caller:
+    if url is None:
+        caller, lookup = in_process(at.replace(tzinfo=UK) if at else None)
+        caller.lookup = lookup
+        return caller
+    if at is not None:
+        raise click.UsageError("--at only works without a URL: a running line keeps its own clock.")
+    return Caller(Remote(url), (public_url or url).rstrip("/"), auth_token, lookup=local_lookup())
