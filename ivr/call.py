@@ -17,6 +17,7 @@ import click
 import requests
 
 from . import adviser as adviser_mod
+from .local import local_app
 from .phone import SERVICE, Caller, CallEnded, Remote
 from .settings import UK, SettingsError
 from .content import ContentError
@@ -162,12 +163,7 @@ def interactive(caller: Caller, outcome: str | None, speaker: Speaker) -> None:
 
 def in_process(at: datetime | None) -> tuple[Caller, Callable[[str], str | None]]:
     """A caller wired to the app built from this computer's settings, in development mode."""
-    from . import create_app
-
-    config = {"IVR_DEV_MODE": "1"}
-    if at is not None:
-        config["CLOCK"] = lambda: at
-    app = create_app(config)
+    app = local_app(**({"CLOCK": lambda: at} if at is not None else {}))
     settings = app.extensions["ivr"].settings
     return Caller(app.test_client(), settings.public_base_url, settings.auth_token), play_lookup(app)
 

@@ -7,6 +7,7 @@ import sys
 import click
 
 from .call import call
+from .check import check
 from .content import ContentError
 from .settings import SettingsError
 
@@ -35,3 +36,4 @@ def serve(bind: str, workers: int):
 
 # Each staff tool lives in its own module; one line each here keeps merges easy.
 main.add_command(call)
+main.add_command(check)
