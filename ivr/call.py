@@ -165,7 +165,9 @@ def in_process(at: datetime | None) -> tuple[Caller, Callable[[str], str | None]
     """A caller wired to the app built from this computer's settings, in development mode."""
     app = local_app(**({"CLOCK": lambda: at} if at is not None else {}))
     settings = app.extensions["ivr"].settings
-    return Caller(app.test_client(), settings.public_base_url, settings.auth_token), play_lookup(app)
+    # Without PUBLIC_BASE_URL a development line answers at whatever address it is called on.
+    base = settings.public_base_url or "http://localhost"
+    return Caller(app.test_client(), base, settings.auth_token), play_lookup(app)
 
 
 def play_lookup(app) -> Callable[[str], str | None]:

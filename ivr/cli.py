@@ -9,6 +9,7 @@ import click
 from .call import call
 from .check import check
 from .content import ContentError
+from .flowmap import map_command
 from .settings import SettingsError
 
 
@@ -37,3 +38,4 @@ def serve(bind: str, workers: int):
 # Each staff tool lives in its own module; one line each here keeps merges easy.
 main.add_command(call)
 main.add_command(check)
+main.add_command(map_command)
