@@ -229,13 +229,13 @@ class _Reader:
         return content
 
     def menus(self) -> dict[str, Menu]:
-        menus = {}
-        for menu_id, raw in self.part("menus").items():
+        menus, part = {}, self.part("menus")
+        for menu_id, raw in part.items():
             if not isinstance(raw, dict):
                 self.problem(self.raw["menus"].key_lines[menu_id], f"menu '{menu_id}' needs 'say' and 'options'")
                 continue
             menus[str(menu_id)] = Menu(str(menu_id), self.text(raw, "say", f"menu '{menu_id}'"),
-                                       self.options(menu_id, raw), raw.line)
+                                       self.options(menu_id, raw), part.key_lines[menu_id])
         if MAIN not in menus:
             self.problem(self.raw.key_lines.get("menus", 1), f"'menus' needs a '{MAIN}' menu: the first one callers hear")
         return menus
@@ -265,15 +265,15 @@ class _Reader:
         return out
 
     def sections(self) -> dict[str, Section]:
-        sections = {}
-        for section_id, raw in self.part("sections").items():
+        sections, part = {}, self.part("sections")
+        for section_id, raw in part.items():
             if not isinstance(raw, dict):
                 self.problem(self.raw["sections"].key_lines[section_id],
                              f"section '{section_id}' needs 'title' and 'say'")
                 continue
             sections[str(section_id)] = Section(
                 str(section_id), self.text(raw, "title", f"section '{section_id}'"),
-                self.text(raw, "say", f"section '{section_id}'"), raw.line)
+                self.text(raw, "say", f"section '{section_id}'"), part.key_lines[section_id])
         return sections
 
     def check_tree(self, content: Content) -> None:

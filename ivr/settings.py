@@ -129,8 +129,10 @@ def from_env(env: Mapping[str, str]) -> Settings:
     if not token and not dev:
         problems.append("TWILIO_AUTH_TOKEN: missing. Copy it from the Twilio console, or set "
                         "IVR_DEV_MODE=1 to try the line on this computer without checking signatures")
-    base = get("PUBLIC_BASE_URL", "http://localhost:8000" if dev else "").rstrip("/")
-    if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", base):
+    base = get("PUBLIC_BASE_URL").rstrip("/")
+    if dev and not base:
+        pass  # development: links follow whatever address the request came to
+    elif not re.fullmatch(r"https?://[^/\s]+(/\S*)?", base):
         problems.append("PUBLIC_BASE_URL: missing or not a web address; set it to the address Twilio "
                         "calls, like https://line.example.org")
     elif not dev and not base.startswith("https://"):

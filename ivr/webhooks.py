@@ -22,10 +22,15 @@ def service():
     return current_app.extensions["ivr"]
 
 
+def public_base() -> str:
+    """Our address as Twilio sees it: the setting, not whatever a proxy handed to us."""
+    return service().settings.public_base_url or request.host_url.rstrip("/")
+
+
 def public_url() -> str:
-    """The URL Twilio signed: our public base, not whatever a proxy handed to us."""
+    """The URL Twilio signed."""
     query = request.query_string.decode("latin-1")
-    return service().settings.public_base_url + request.path + (f"?{query}" if query else "")
+    return public_base() + request.path + (f"?{query}" if query else "")
 
 
 @bp.before_request
@@ -55,7 +60,7 @@ def where() -> Where:
 def line_for(here: Where) -> Line:
     svc = service()
     content = svc.contents[here.lang]
-    public = svc.settings.public_base_url
+    public = public_base()
 
     def link(endpoint: str, at: Where, **extra) -> str:
         return public + url_for(endpoint, **at.query(), **extra)
