@@ -104,7 +104,7 @@ def test_a_section_over_a_minute_is_found(tmp_path, repeats, seconds):
     path = edited(tmp_path, "Custody means they are kept locked up.", "Custody means they are kept locked up." + more)
     result = ivr(f"ivr check {path}")
     assert result.exit_code == (1 if seconds else 0), result.output
-    found = f"{path.name}:{line_of(path, 'title: Arrest and bail')}: error in section.arrest: callers hear about {seconds} " \
+    found = f"{path.name}:{line_of(path, '  arrest:')}: error in section.arrest: callers hear about {seconds} " \
             "seconds of speech before a choice (estimated at 140 words a minute)"
     assert (found in result.output) == bool(seconds)
 
