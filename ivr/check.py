@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Mapping
 
 import click
-from dotenv import dotenv_values
 
 from . import adviser, content as content_mod, listening
 from .content import Content, ContentError, Prompt
 from .flow import RATES
-from .local import local_app
+from .local import environment, local_app
 from .settings import PACKAGE_DIR, Settings, SettingsError, from_env
 from .speech import AudioIndex, NoAudio
 
@@ -192,7 +191,7 @@ def check(paths: tuple[Path, ...]):
 
     Exits with status 1 if there is any error; warnings (such as audio not built yet) do not.
     """
-    settings, findings = read_settings({**dotenv_values(ENV_FILE), **os.environ})
+    settings, findings = read_settings(environment())
     folder = settings.content_dir if settings else Path(os.environ.get("CONTENT_DIR") or PACKAGE_DIR / "guidance")
     targets = list(paths) or [folder]
     findings += run(targets, settings, line_audio())

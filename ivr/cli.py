@@ -10,6 +10,7 @@ from .call import call
 from .check import check
 from .content import ContentError
 from .flowmap import map_command
+from .number import number
 from .settings import SettingsError
 
 
@@ -39,3 +40,4 @@ def serve(bind: str, workers: int):
 main.add_command(call)
 main.add_command(check)
 main.add_command(map_command)
+main.add_command(number)

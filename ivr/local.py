@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+import os
 
+from dotenv import dotenv_values
 from flask import Flask
 
 
@@ -18,3 +20,8 @@ def local_app(**config) -> Flask:
         return create_app({"IVR_DEV_MODE": "1", **config})
     finally:
         log.setLevel(level)
+
+
+def environment() -> dict[str, str]:
+    """Settings as the line reads them: the .env file here, overridden by the environment."""
+    return {**{k: v for k, v in dotenv_values(".env").items() if v is not None}, **os.environ}
