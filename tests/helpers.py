@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shlex
 
+import pytest
 from click.testing import CliRunner
 
 from ivr.cli import main
@@ -18,6 +19,12 @@ def isolate(monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """A test module that imports this fixture runs each test isolated, in its own folder."""
+    isolate(monkeypatch, tmp_path)
 
 
 def ivr(command: str, **env: str):

@@ -13,16 +13,13 @@ from ivr.call import Speaker, in_process, play_lookup
 from ivr.speech import NoAudio
 
 from .conftest import BASE, TOKEN, settings
-from .helpers import isolate, ivr
+from .helpers import isolated, ivr
+
+pytestmark = pytest.mark.usefixtures(isolated.__name__)
 
 OPEN = {"ADVISER_NUMBERS": "+442079460901", "ADVISER_HOURS": "Mon-Fri 09:00-17:00"}
 WEEKDAY_MORNING = "--at '2026-11-30 10:00'"  # a Monday
 SATURDAY_NIGHT = "--at '2026-11-28 22:00'"
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    isolate(monkeypatch, tmp_path)
 
 
 def lines(result) -> list[str]:

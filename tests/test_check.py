@@ -9,14 +9,11 @@ from ivr import check
 from ivr.settings import PACKAGE_DIR
 from ivr.speech import NoAudio
 
-from .helpers import isolate, ivr
+from .helpers import isolated, ivr
+
+pytestmark = pytest.mark.usefixtures(isolated.__name__)
 
 SHIPPED = PACKAGE_DIR / "guidance" / "en-GB.yaml"
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    isolate(monkeypatch, tmp_path)
 
 
 def edited(tmp_path: Path, old: str, new: str) -> Path:

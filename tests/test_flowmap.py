@@ -11,16 +11,13 @@ from ivr import content as content_mod, flowmap
 from ivr.settings import PACKAGE_DIR
 from ivr.speech import NoAudio
 
-from .helpers import isolate, ivr
+from .helpers import isolated, ivr
+
+pytestmark = pytest.mark.usefixtures(isolated.__name__)
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = PACKAGE_DIR / "guidance" / "en-GB.yaml"
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture(autouse=True)
-def isolated(monkeypatch, tmp_path):
-    isolate(monkeypatch, tmp_path)
 
 
 @pytest.fixture
