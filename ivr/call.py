@@ -82,10 +82,6 @@ def find_player() -> list[str] | None:
     return [path, "-nodisp", "-autoexit", "-loglevel", "quiet"] if path else None
 
 
-def has_dial(caller: Caller) -> bool:
-    return any(el.tag == "Dial" for el in caller.doc)
-
-
 def adviser_leg(caller: Caller, outcome: str, speaker: Speaker) -> None:
     """Play out the <Dial> as Twilio would for `outcome`, including the adviser's whisper."""
     echo = speaker.echo
@@ -118,10 +114,17 @@ def move(caller: Caller, key: str, speaker: Speaker) -> None:
 
 
 def follow(caller: Caller, outcome: Callable[[], str], speaker: Speaker) -> None:
-    """Speak what the line said; if it rang the advisers, play that out too."""
+    """Speak what the line said, then do what Twilio does next without the caller: ring the
+    advisers for a <Dial>, or fetch the next document for a <Redirect> that no keypad precedes."""
     speaker.speak(caller)
-    while has_dial(caller) and not caller.ended:
-        adviser_leg(caller, outcome(), speaker)
+    while not caller.ended:
+        verbs = {el.tag: el for el in reversed(list(caller.doc))}  # the first of each verb
+        if "Dial" in verbs:
+            adviser_leg(caller, outcome(), speaker)
+        elif "Redirect" in verbs and "Gather" not in verbs:
+            caller.post(verbs["Redirect"].text)
+        else:
+            break
         speaker.speak(caller)
     if caller.ended:
         speaker.echo("(The line hangs up.)")
@@ -154,7 +157,7 @@ def interactive(caller: Caller, outcome: str | None, speaker: Speaker) -> None:
         if typed and set(typed) - set(KEYS):
             click.echo("That is not a key on a phone: use 0-9, * or #.")
             continue
-        for key in typed or SILENCE:
+        for key in list(typed) or [SILENCE]:
             move(caller, key, speaker)
             follow(caller, choose, speaker)
             if caller.ended:

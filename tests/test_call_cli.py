@@ -6,10 +6,14 @@ import sys
 import threading
 
 import pytest
+from click.testing import CliRunner
+from flask import Flask, Response
 from werkzeug.serving import make_server
 
 from ivr import create_app
-from ivr.call import Speaker, in_process, play_lookup
+from ivr.call import Speaker, in_process, play_lookup, scripted
+from ivr.cli import main
+from ivr.phone import Caller
 from ivr.speech import NoAudio
 
 from .conftest import BASE, TOKEN, settings
@@ -135,3 +139,35 @@ def test_built_audio_is_shown_as_its_words_and_played(tmp_path, monkeypatch):
     Speaker(shown.append, player=player).speak(caller)
     assert shown[1] == "Line: Main menu."
     assert played.read_text().splitlines()[1] == "https://audio.example.org/en-GB/normal/menu.main.mp3"
+
+
+def test_a_live_call_takes_keys_from_the_keyboard():
+    result = CliRunner().invoke(main, ["call", "--fast", "--no-play"], input="12\n\nx\nq\n")
+    out = lines(result)
+    assert result.exit_code == 0, result.output
+    assert out[out.index("You press 1.") + 1] == "Line: Calling the police."
+    assert out[out.index("You press 2.") + 1] == "Line: You can also ask your local Neighbourhood Police Unit " \
+        "for support. This is a team of police officers who work in your area. They deal with what is called " \
+        "hate crime. Hate crime includes domestic violence. They can help you find ways to keep safe."
+    assert "(You stay silent.)" in out
+    assert "That is not a key on a phone: use 0-9, * or #." in result.output
+    assert out[-1].endswith("(You hang up.)")
+
+
+def test_a_live_call_asks_what_the_advisers_do():
+    result = CliRunner(env=OPEN).invoke(main, ["call", "--fast", "--at", "2026-11-30 10:00"],
+                                        input="9\nbusy\nq\n")
+    assert "The advisers are ringing. What happens?" in result.output
+    assert "(Twilio reports: busy.)" in result.output
+    assert "Sorry, no adviser could answer just now." in result.output
+
+
+def test_a_redirect_without_a_keypad_is_followed_at_once():
+    app = Flask(__name__)
+    app.post("/voice", endpoint="hold")(lambda: Response("<Response><Say>Hold on.</Say><Redirect method=\"POST\">"
+                                        "/voice/next</Redirect></Response>", mimetype="text/xml"))
+    app.post("/voice/next", endpoint="next")(lambda: Response("<Response><Say>Here we are.</Say><Hangup/></Response>",
+                                             mimetype="text/xml"))
+    shown = []
+    scripted(Caller(app.test_client()), [], "answered", Speaker(shown.append))
+    assert shown == ["Line: Hold on.", "Line: Here we are.", "(The line hangs up.)"]
