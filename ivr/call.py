@@ -202,7 +202,7 @@ def local_lookup() -> Callable[[str], str | None] | None:
 @click.option("--keys", help="Press these keys in turn and print what was said, e.g. 1,2,#. "
               "An empty key (1,,#) or 'wait' stays silent.")
 @click.option("--adviser", "outcome", type=click.Choice(OUTCOMES),
-              help="What happens when the advisers' phones ring (asked for if not given).")
+              help="What happens when the advisers' phones ring (a live call asks; --keys assumes answered).")
 @click.option("--at", type=click.DateTime(["%Y-%m-%d %H:%M"]),
               help="Pretend it is this UK date and time, e.g. '2026-12-25 10:00' (in-process only).")
 @click.option("--public-url", help="The address the server believes it has (its PUBLIC_BASE_URL), "

@@ -187,9 +187,9 @@ def summary(findings: list[Finding], files: int) -> str:
 @click.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def check(paths: tuple[Path, ...]):
-    """Proofread content files (default: the line's own) for callers who listen, not read.
+    """Proofread the guidance for callers who listen, not read.
 
-    Exits with status 1 if there is any error; warnings (such as audio not built yet) do not.
+    Checks PATHS (content files or folders; default: the line's own). Exits with status 1 if there is any error; warnings (such as audio not built yet) do not.
     """
     settings, findings = read_settings(environment())
     folder = settings.content_dir if settings else Path(os.environ.get("CONTENT_DIR") or PACKAGE_DIR / "guidance")

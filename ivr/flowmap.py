@@ -166,8 +166,10 @@ def line_contents() -> tuple[dict[str, Content], AudioIndex, str]:
 @click.option("--readme", type=click.Path(dir_okay=False, path_type=Path),
               help="Also update the map in this README (without lengths, so it changes only with the words).")
 def map_command(language, svg_path, mermaid_path, readme):
-    """Draw the call flow: menus, keys, sections and the adviser path, with each part's length
-    in seconds once the audio is built."""
+    """Draw the call flow as a picture.
+
+    Shows the menus, keys, sections and the adviser path, with each part's length in seconds once
+    the audio is built."""
     from .flowsvg import svg  # it draws what this module builds
 
     contents, audio, default = line_contents()

@@ -123,8 +123,10 @@ def twilio_error(exc: Exception) -> click.ClickException:
 @click.argument("base_url", required=False)
 @click.option("--dry-run", is_flag=True, help="Only show what would change.")
 def number(number, base_url, dry_run):
-    """Point the Twilio phone NUMBER at the line at BASE_URL (both default to the settings
-    SERVICE_NUMBER and PUBLIC_BASE_URL). Needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN."""
+    """Point the Twilio phone number at the line.
+
+    Sets NUMBER's webhooks to the line at BASE_URL (by default the settings SERVICE_NUMBER and
+    PUBLIC_BASE_URL). Needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN."""
     env = environment()
     number = checked_number(number or env.get("SERVICE_NUMBER", ""))
     base = checked_base(base_url or env.get("PUBLIC_BASE_URL", ""))
