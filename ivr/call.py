@@ -17,14 +17,14 @@ import click
 import requests
 
 from . import adviser as adviser_mod
+from .content import ContentError
+from .listening import WORDS_PER_MINUTE
 from .local import local_app
 from .phone import SERVICE, Caller, CallEnded, Remote
 from .settings import UK, SettingsError
-from .content import ContentError
 
 OUTCOMES = ("answered", "no-answer", "busy", "failed", "declined")
 KEYS = "0123456789*#"
-WORDS_PER_MINUTE = 140
 SILENCE = ""  # a scripted "key" that means: press nothing until the line moves on
 
 Echo = Callable[[str], None]
@@ -45,8 +45,9 @@ def parse_keys(text: str) -> list[str]:
     return keys
 
 
-class Speaker:
-    """Shows the line's words; when pacing, at speaking speed, and plays <Play> audio if it can."""
+class Earpiece:
+    """What the caller hears: the line's words on screen (at speaking speed when pacing), and its
+    built audio through the speakers when there is a player."""
 
     def __init__(self, echo: Echo, pace: bool = False, player: list[str] | None = None):
         self.echo, self.pace, self.player = echo, pace, player
@@ -64,9 +65,15 @@ class Speaker:
         else:
             self.echo(f"Line: {words}")
         if audio:
-            # ffplay fetches the URL itself; a failure only means the words were shown, not heard.
-            subprocess.run([*self.player, (element.text or "").strip()], check=False,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.play(caller, (element.text or "").strip())
+
+    def play(self, caller: Caller, url: str) -> None:
+        """Audio the line serves itself is fetched through the caller (an in-process line has no
+        address ffplay could reach); any other URL ffplay fetches. A failure only means the words
+        were shown, not heard."""
+        data = served_audio(caller, url)
+        subprocess.run([*self.player, "pipe:0" if data else url], input=data, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def typewriter(self, words: str) -> None:
         click.echo("Line:", nl=False)
@@ -77,14 +84,21 @@ class Speaker:
         click.echo()
 
 
+def served_audio(caller: Caller, url: str) -> bytes | None:
+    if isinstance(caller.client, Remote) or not url.startswith(caller.base_url + "/"):
+        return None
+    response = caller.client.get(url.removeprefix(caller.base_url))
+    return response.data if response.status_code == 200 else None
+
+
 def find_player() -> list[str] | None:
     path = shutil.which("ffplay")
     return [path, "-nodisp", "-autoexit", "-loglevel", "quiet"] if path else None
 
 
-def adviser_leg(caller: Caller, outcome: str, speaker: Speaker) -> None:
+def adviser_leg(caller: Caller, outcome: str, earpiece: Earpiece) -> None:
     """Play out the <Dial> as Twilio would for `outcome`, including the adviser's whisper."""
-    echo = speaker.echo
+    echo = earpiece.echo
     echo("(The advisers' phones ring.)")
     if outcome not in ("answered", "declined"):
         echo(f"(Twilio reports: {outcome}.)")
@@ -103,52 +117,52 @@ def adviser_leg(caller: Caller, outcome: str, speaker: Speaker) -> None:
     caller.dial_ends("completed" if outcome == "answered" else "no-answer", bridged=outcome == "answered")
 
 
-def move(caller: Caller, key: str, speaker: Speaker) -> None:
+def move(caller: Caller, key: str, earpiece: Earpiece) -> None:
     """One thing the caller does: a key, or silence until the line moves on."""
     if key == SILENCE:
-        speaker.echo("(You stay silent.)")
+        earpiece.echo("(You stay silent.)")
         caller.wait()
     else:
-        speaker.echo(f"You press {key}.")
+        earpiece.echo(f"You press {key}.")
         caller.press(key)
 
 
-def follow(caller: Caller, outcome: Callable[[], str], speaker: Speaker) -> None:
+def follow(caller: Caller, outcome: Callable[[], str], earpiece: Earpiece) -> None:
     """Speak what the line said, then do what Twilio does next without the caller: ring the
     advisers for a <Dial>, or fetch the next document for a <Redirect> that no keypad precedes."""
-    speaker.speak(caller)
+    earpiece.speak(caller)
     while not caller.ended:
         verbs = {el.tag: el for el in reversed(list(caller.doc))}  # the first of each verb
         if "Dial" in verbs:
-            adviser_leg(caller, outcome(), speaker)
+            adviser_leg(caller, outcome(), earpiece)
         elif "Redirect" in verbs and "Gather" not in verbs:
             caller.post(verbs["Redirect"].text)
         else:
             break
-        speaker.speak(caller)
+        earpiece.speak(caller)
     if caller.ended:
-        speaker.echo("(The line hangs up.)")
+        earpiece.echo("(The line hangs up.)")
 
 
-def scripted(caller: Caller, keys: list[str], outcome: str, speaker: Speaker) -> None:
+def scripted(caller: Caller, keys: list[str], outcome: str, earpiece: Earpiece) -> None:
     caller.dial()
-    follow(caller, lambda: outcome, speaker)
+    follow(caller, lambda: outcome, earpiece)
     for key in keys:
         if caller.ended:
             return
-        move(caller, key, speaker)
-        follow(caller, lambda: outcome, speaker)
+        move(caller, key, earpiece)
+        follow(caller, lambda: outcome, earpiece)
     if not caller.ended:
-        speaker.echo("(You hang up.)")
+        earpiece.echo("(You hang up.)")
 
 
-def interactive(caller: Caller, outcome: str | None, speaker: Speaker) -> None:
+def interactive(caller: Caller, outcome: str | None, earpiece: Earpiece) -> None:
     choose = (lambda: outcome) if outcome else (
         lambda: click.prompt("The advisers are ringing. What happens?", type=click.Choice(OUTCOMES),
                              default="answered"))
     click.echo("Type a key (0-9, * or #) and Enter. Enter alone stays silent; q hangs up.\n")
     caller.dial()
-    follow(caller, choose, speaker)
+    follow(caller, choose, earpiece)
     while not caller.ended:
         typed = click.prompt("Your key", default="", show_default=False).strip().lower()
         if typed in ("q", "quit"):
@@ -158,19 +172,19 @@ def interactive(caller: Caller, outcome: str | None, speaker: Speaker) -> None:
             click.echo("That is not a key on a phone: use 0-9, * or #.")
             continue
         for key in list(typed) or [SILENCE]:
-            move(caller, key, speaker)
-            follow(caller, choose, speaker)
+            move(caller, key, earpiece)
+            follow(caller, choose, earpiece)
             if caller.ended:
                 break
 
 
-def in_process(at: datetime | None) -> tuple[Caller, Callable[[str], str | None]]:
+def in_process(at: datetime | None) -> Caller:
     """A caller wired to the app built from this computer's settings, in development mode."""
     app = local_app(**({"CLOCK": lambda: at} if at is not None else {}))
     settings = app.extensions["ivr"].settings
     # Without PUBLIC_BASE_URL a development line answers at whatever address it is called on.
     base = settings.public_base_url or "http://localhost"
-    return Caller(app.test_client(), base, settings.auth_token), play_lookup(app)
+    return Caller(app.test_client(), base, settings.auth_token, lookup=play_lookup(app))
 
 
 def play_lookup(app) -> Callable[[str], str | None]:
@@ -192,7 +206,7 @@ def play_lookup(app) -> Callable[[str], str | None]:
 def local_lookup() -> Callable[[str], str | None] | None:
     """For a remote line, the words of its audio as this computer's copy knows them (if it can)."""
     try:
-        return in_process(None)[1]
+        return in_process(None).lookup
     except (SettingsError, ContentError):
         return None
 
@@ -220,13 +234,13 @@ def call(url, keys, outcome, at, public_url, auth_token, fast, play):
     """
     script = parse_keys(keys) if keys is not None else None
     play = play if play is not None else script is None
-    speaker = Speaker(click.echo, pace=script is None and not fast, player=find_player() if play else None)
+    earpiece = Earpiece(click.echo, pace=script is None and not fast, player=find_player() if play else None)
     try:
         caller = connect(url, at, public_url, auth_token)
         if script is None:
-            interactive(caller, outcome, speaker)
+            interactive(caller, outcome, earpiece)
         else:
-            scripted(caller, script, outcome or "answered", speaker)
+            scripted(caller, script, outcome or "answered", earpiece)
     except (SettingsError, ContentError) as exc:
         raise click.ClickException(f"The line cannot start, so it cannot be called.\n{exc}")
     except requests.ConnectionError:
@@ -240,9 +254,7 @@ def call(url, keys, outcome, at, public_url, auth_token, fast, play):
 
 def connect(url: str | None, at: datetime | None, public_url: str | None, auth_token: str) -> Caller:
     if url is None:
-        caller, lookup = in_process(at.replace(tzinfo=UK) if at else None)
-        caller.lookup = lookup
-        return caller
+        return in_process(at.replace(tzinfo=UK) if at else None)
     if at is not None:
         raise click.UsageError("--at only works without a URL: a running line keeps its own clock.")
     return Caller(Remote(url), (public_url or url).rstrip("/"), auth_token, lookup=local_lookup())

@@ -11,7 +11,7 @@ from flask import Flask, Response
 from werkzeug.serving import make_server
 
 from ivr import create_app
-from ivr.call import Speaker, in_process, play_lookup, scripted
+from ivr.call import Earpiece, in_process, play_lookup, scripted
 from ivr.cli import main
 from ivr.phone import Caller
 from ivr.speech import NoAudio
@@ -129,14 +129,14 @@ def with_audio(app):
 
 
 def test_built_audio_is_shown_as_its_words_and_played(tmp_path, monkeypatch):
-    caller, _ = in_process(None)
+    caller = in_process(None)
     app = with_audio(create_app({"IVR_DEV_MODE": "1"}))
     caller.client, caller.lookup = app.test_client(), play_lookup(app)
     played = tmp_path / "played.txt"
     player = [sys.executable, "-c", f"import sys; open({str(played)!r}, 'a').write(sys.argv[1] + '\\n')"]
     shown = []
     caller.dial()
-    Speaker(shown.append, player=player).speak(caller)
+    Earpiece(shown.append, player=player).speak(caller)
     assert shown[1] == "Line: Main menu."
     assert played.read_text().splitlines()[1] == "https://audio.example.org/en-GB/normal/menu.main.mp3"
 
@@ -169,5 +169,21 @@ def test_a_redirect_without_a_keypad_is_followed_at_once():
     app.post("/voice/next", endpoint="next")(lambda: Response("<Response><Say>Here we are.</Say><Hangup/></Response>",
                                              mimetype="text/xml"))
     shown = []
-    scripted(Caller(app.test_client()), [], "answered", Speaker(shown.append))
+    scripted(Caller(app.test_client()), [], "answered", Earpiece(shown.append))
     assert shown == ["Line: Hold on.", "Line: Here we are.", "(The line hangs up.)"]
+
+
+def test_audio_the_line_serves_itself_is_piped_to_the_player(tmp_path):
+    class LocalAudio(NoAudio):
+        def url(self, language, rate, prompt):
+            return f"http://localhost/audio/{prompt.id}.mp3"
+
+    app = create_app({"IVR_DEV_MODE": "1"})
+    app.extensions["ivr"] = dataclasses.replace(app.extensions["ivr"], audio=LocalAudio())
+    app.add_url_rule("/audio/<name>", "audio", lambda name: f"sound of {name}".encode())
+    heard = tmp_path / "heard.txt"
+    player = [sys.executable, "-c", f"import sys; open({str(heard)!r}, 'ab').write(sys.stdin.buffer.read() + b'|')"]
+    caller = Caller(app.test_client(), "http://localhost", lookup=play_lookup(app))
+    caller.dial()
+    Earpiece(lambda line: None, player=player).speak(caller)
+    assert heard.read_bytes().split(b"|")[:2] == [b"sound of phrase.welcome.mp3", b"sound of menu.main.mp3"]
