@@ -6,7 +6,6 @@ audio index which prompts have no current audio. Every finding says file, line, 
 """
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +51,8 @@ def structural(problem: str) -> Finding:
     """A loader problem ('file:line: what, and how to fix it') as a finding."""
     match = re.match(r"(?s)(.*?):(\d+): (.*)", problem)
     path, line, text = (match[1], int(match[2]), match[3]) if match else ("", 0, problem)
-    return Finding(shown(path), line, "", text, "as the message says; the wording is checked once the file loads")
+    return Finding(shown(path), line, "", text, "change this line as the message says, then run `ivr check` "
+                   "again (the wording is checked once the file loads)")
 
 
 def load(paths: list[Path]) -> tuple[list[Content], list[Finding]]:
@@ -189,10 +189,12 @@ def summary(findings: list[Finding], files: int) -> str:
 def check(paths: tuple[Path, ...]):
     """Proofread the guidance for callers who listen, not read.
 
-    Checks PATHS (content files or folders; default: the line's own). Exits with status 1 if there is any error; warnings (such as audio not built yet) do not.
+    Checks PATHS (content files or folders; default: the line's own). Exits with status 1 if
+    there is any error; warnings (such as audio not built yet) do not.
     """
-    settings, findings = read_settings(environment())
-    folder = settings.content_dir if settings else Path(os.environ.get("CONTENT_DIR") or PACKAGE_DIR / "guidance")
+    env = environment()
+    settings, findings = read_settings(env)
+    folder = settings.content_dir if settings else Path(env.get("CONTENT_DIR") or PACKAGE_DIR / "guidance")
     targets = list(paths) or [folder]
     findings += run(targets, settings, line_audio())
     for finding in findings:

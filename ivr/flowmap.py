@@ -12,8 +12,7 @@ from pathlib import Path
 
 import click
 
-from . import content as content_mod
-from .content import MAIN, Content, Prompt
+from .content import MAIN, Content, ContentError, Prompt
 from .flow import RATES
 from .speech import AudioIndex, NoAudio
 
@@ -54,9 +53,17 @@ def node_id(node: str) -> str:
     return "n_" + re.sub(r"\W", "_", node)
 
 
+def presses(content: Content, node: str) -> int:
+    """Key presses from the main menu, going up through each menu's parent (the same parent
+    star goes back to); capped, in case menus lead into each other in a ring."""
+    count = 0
+    while node != MAIN and count <= len(content.menus):
+        node, count = content.parent(node), count + 1
+    return count
+
+
 def guidance_nodes(content: Content, audio: AudioIndex) -> Graph:
     """The menus and sections, each on the row of its number of key presses."""
-    depth = content_mod._presses(content)  # the loader's own measure of "how deep"
     welcome = [content.prompt("phrase.welcome")]
     nodes = [Node("call", "A call starts: the safety message" + seconds(content, welcome, audio),
                   "start", 0, "guidance")]
@@ -64,12 +71,12 @@ def guidance_nodes(content: Content, audio: AudioIndex) -> Graph:
     for menu in content.menus.values():
         prompts = [content.prompt(f"menu.{menu.id}"), *(content.prompt(f"menu.{menu.id}.{k}") for k in menu.options)]
         nodes.append(Node(node_id(menu.id), menu.say.rstrip(".") + seconds(content, prompts, audio), "menu",
-                          depth.get(menu.id, 0) + 1, "guidance"))
+                          presses(content, menu.id) + 1, "guidance"))
         edges += [Edge(node_id(menu.id), node_id(o.go), f"key {o.key}") for o in menu.options.values()]
     for section in content.sections.values():
         length = seconds(content, [content.prompt(f"section.{section.id}")], audio)
         nodes.append(Node(node_id(section.id), section.title + length, "section",
-                          depth.get(section.id, 0) + 1, "guidance"))
+                          presses(content, section.id) + 1, "guidance"))
     return Graph(nodes, edges)
 
 
@@ -152,7 +159,7 @@ def line_contents() -> tuple[dict[str, Content], AudioIndex, str]:
 
     try:
         service = local_app().extensions["ivr"]
-    except (SettingsError, content_mod.ContentError) as exc:
+    except (SettingsError, ContentError) as exc:
         raise click.ClickException(f"The line cannot start, so it cannot be drawn. `ivr check` says more.\n{exc}")
     return service.contents, service.audio, service.settings.default_language
 
