@@ -471,3 +471,59 @@ def test_days_are_said_as_people_say_them(days, said):
 def test_every_time_the_settings_allow_is_said_in_words(hour, minute):
     said = adviser.spoken_time(CONTENT, time(hour, minute))
     assert said and not re.search(r"\d", said)
+
+
+# -- Every Dial, from every way in ---------------------------------------------------------------
+
+def check_dial(doc: ET.Element, ring_seconds: str = "25") -> None:
+    for dial in (el for el in doc.iter() if el.tag == "Dial"):
+        assert dial.get("callerId") == SERVICE
+        assert dial.get("action") and dial.get("timeout") == ring_seconds
+        assert dial.get("record") == "do-not-record"
+        for leg in dial:
+            assert urlsplit(leg.get("url")).path == "/voice/adviser/screen", ET.tostring(leg)
+
+
+def test_every_dial_from_every_way_in_is_screened_and_shows_the_service_number(app, client):
+    from .test_call_flow import all_states, arrive
+    dials = 0
+    for node, how in all_states(app):
+        for key in ("9", "0"):
+            caller = arrive(Caller(client, BASE, TOKEN), app, node, how).press(key)
+            check_dial(caller.doc)
+            caller.dial_ends("no-answer", bridged=False)
+            for again in ("1", "9", "0"):
+                caller.press(again)
+                check_dial(caller.doc)
+                dials += 1
+                caller.dial_ends("busy", bridged=False)
+    direct = Caller(client, BASE, TOKEN)
+    direct.post("/voice/adviser")
+    check_dial(direct.doc)
+    assert dials > 50
+
+
+def test_nothing_on_the_adviser_path_records_queues_or_offers_voicemail(line):
+    caller = press_nine(line())
+    docs = [caller.doc]
+    phone = AdviserPhone(caller.client, BASE, TOKEN).answers(caller.dial_element()[0])
+    docs.append(phone.doc)
+    phone.press("1")
+    docs.append(phone.doc)
+    for status, bridged in [*NOT_BRIDGED, ("completed", True)]:
+        caller = press_nine(line())
+        caller.dial_ends(status, bridged=bridged)
+        docs.append(caller.doc)
+    tags = {el.tag for doc in docs for el in doc.iter()}
+    assert not tags & {"Record", "Enqueue", "Conference", "Sms", "Message", "Stream", "Transcription"}
+    words = " ".join(t for doc in docs for el in doc.iter() if el.tag == "Say" for t in el.itertext()).lower()
+    assert "message" not in words and "voicemail" not in words and "record" not in words
+
+
+def test_the_content_file_must_give_twelve_clock_hours(tmp_path):
+    from ivr.content import ContentError
+    text = (PACKAGE_DIR / "guidance" / "en-GB.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "en-GB.yaml"
+    broken.write_text(text.replace("twelve, one, two,", "one, two,"), encoding="utf-8")
+    with pytest.raises(ContentError, match="clock_hours"):
+        load(broken)
