@@ -82,10 +82,6 @@ def press_nine(caller: Caller) -> Caller:
     return caller
 
 
-def dial_ends(caller: Caller, status: str, bridged: bool | None) -> Caller:
-    return caller.dial_ends(status, bridged=bridged)
-
-
 def says_no_adviser_path(caller: Caller) -> None:
     assert caller.last[0] == NO_ANSWER, caller.last
     for sentence in (*EMERGENCY, *CHOICES):
@@ -151,7 +147,7 @@ def test_the_caller_hears_connecting_then_ringing_never_music(line):
 @pytest.mark.parametrize("key", ["9", "0"])
 def test_both_adviser_keys_ring_from_the_no_adviser_choices_too(line, key):
     caller = press_nine(line())
-    dial_ends(caller, "no-answer", False)
+    caller.dial_ends("no-answer", bridged=False)
     caller.press(key)
     assert caller.said(CONNECTING)
     assert caller.dial_element() is not None
@@ -161,7 +157,7 @@ def test_both_adviser_keys_ring_from_the_no_adviser_choices_too(line, key):
 
 def test_bridged_and_finished_says_goodbye_and_hangs_up(line):
     caller = press_nine(line())
-    dial_ends(caller, "completed", True)
+    caller.dial_ends("completed", bridged=True)
     assert caller.last == ["Thank you for calling. Goodbye."]
     assert [el.tag for el in caller.doc] == ["Say", "Hangup"]
     assert caller.ended
@@ -170,7 +166,7 @@ def test_bridged_and_finished_says_goodbye_and_hangs_up(line):
 @pytest.mark.parametrize("status,bridged", NOT_BRIDGED)
 def test_every_unbridged_outcome_gives_the_no_adviser_path(line, status, bridged):
     caller = press_nine(line())
-    dial_ends(caller, status, bridged)
+    caller.dial_ends(status, bridged=bridged)
     says_no_adviser_path(caller)
 
 
@@ -188,7 +184,7 @@ def test_the_dial_action_never_rings_again_by_itself(line, status, bridged):
     """Pressing 9 over and over cannot ring advisers in a loop: each attempt ends on a path the
     caller hears, and only a key press on the no-adviser choices rings again."""
     caller = press_nine(line())
-    dial_ends(caller, status, bridged)
+    caller.dial_ends(status, bridged=bridged)
     assert "Dial" not in {el.tag for el in caller.doc.iter()}
 
 
@@ -205,18 +201,18 @@ def test_pressing_nine_again_and_again_hears_the_no_adviser_path_between_every_r
 def test_the_no_adviser_choices_lead_back_to_where_the_caller_was(line):
     caller = line().dial()
     caller.press("3").press("9")  # arrest and bail, then an adviser
-    dial_ends(caller, "busy", False)
+    caller.dial_ends("busy", bridged=False)
     caller.press("2")
     assert caller.last[0].startswith("If your partner is arrested")
     caller.press("9")
-    dial_ends(caller, "failed", False)
+    caller.dial_ends("failed", bridged=False)
     caller.press("*")
     assert caller.last[0].startswith("If your partner is arrested")
 
 
 def test_the_helpline_number_again_and_hash_repeat(line):
     caller = press_nine(line())
-    dial_ends(caller, "no-answer", False)
+    caller.dial_ends("no-answer", bridged=False)
     caller.press("3")
     assert " ".join(caller.last).count(HELPLINE_SAID) == 2
     assert caller.said(CHOICES[0])
@@ -226,7 +222,7 @@ def test_the_helpline_number_again_and_hash_repeat(line):
 
 def test_try_again_rings_again_and_silence_never_ends_the_call(line):
     caller = press_nine(line())
-    dial_ends(caller, "no-answer", False)
+    caller.dial_ends("no-answer", bridged=False)
     for _ in range(6):
         caller.wait()
         assert not caller.ended and caller.said(CHOICES[0])
@@ -236,7 +232,7 @@ def test_try_again_rings_again_and_silence_never_ends_the_call(line):
 
 def test_a_wrong_key_on_the_choices_says_so(line):
     caller = press_nine(line())
-    dial_ends(caller, "no-answer", False)
+    caller.dial_ends("no-answer", bridged=False)
     caller.press("7")
     assert caller.last[0] == "Sorry, that key does nothing here."
     assert caller.said(CHOICES[1])
@@ -244,9 +240,9 @@ def test_a_wrong_key_on_the_choices_says_so(line):
 
 def test_the_caller_never_hears_an_adviser_number_or_address(line):
     caller = press_nine(line(ADVISER_NUMBERS="+442079460901,sip:jo@pbx.example.org,client:jo"))
-    dial_ends(caller, "no-answer", False)
+    caller.dial_ends("no-answer", bridged=False)
     caller.press("1")
-    dial_ends(caller, "completed", True)
+    caller.dial_ends("completed", bridged=True)
     heard = " ".join(caller.heard).lower()
     assert not re.search(r"\d{3}|sip|client|jo\b|pbx", heard), heard
 
@@ -262,7 +258,7 @@ def test_an_adviser_hears_the_whisper_and_pressing_1_joins_the_call(line):
     assert int(gather.get("timeout")) <= 10
     phone.press("1")
     assert list(phone.doc) == []  # an empty document ends the leg's TwiML: Twilio joins the call
-    dial_ends(caller, "completed", True)
+    caller.dial_ends("completed", bridged=True)
     assert caller.last == ["Thank you for calling. Goodbye."]
 
 
@@ -272,7 +268,7 @@ def test_an_adviser_pressing_another_key_declines_and_the_caller_hears_the_no_ad
     phone = AdviserPhone(caller.client, BASE, TOKEN).answers(caller.dial_element()[1])
     phone.press(key)
     assert [el.tag for el in phone.doc] == ["Hangup"]
-    dial_ends(caller, "completed", False)  # every leg hung up during screening
+    caller.dial_ends("completed", bridged=False)  # every leg hung up during screening
     says_no_adviser_path(caller)
 
 
@@ -281,7 +277,7 @@ def test_a_voicemail_that_never_presses_a_key_is_hung_up_and_never_joined(line):
     phone = AdviserPhone(caller.client, BASE, TOKEN).answers(caller.dial_element()[0])
     phone.stays_silent()
     assert phone.last == ["No key was pressed. Goodbye."]
-    dial_ends(caller, "completed", False)
+    caller.dial_ends("completed", bridged=False)
     says_no_adviser_path(caller)
 
 
@@ -312,12 +308,12 @@ def test_a_failing_adviser_leg_is_hung_up_not_joined(line, monkeypatch, view):
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
-    if view == "accept":
-        phone.answers(caller.dial_element()[0])
-    monkeypatch.setattr(adviser, view, broken)
     if view == "screen":
+        monkeypatch.setattr(adviser, "screen", broken)
         phone.answers(caller.dial_element()[0])
     else:
+        phone.answers(caller.dial_element()[0])
+        monkeypatch.setattr(adviser, "accept", broken)
         phone.press("1")
     assert [el.tag for el in phone.doc] == ["Hangup"]
 
