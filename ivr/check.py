@@ -127,9 +127,10 @@ def segments(content: Content, prompts: list[Prompt]) -> dict[str, list[Prompt]]
     by_id = {p.id: p for p in prompts}
     out = {"phrase.welcome": [by_id["phrase.welcome"], by_id["menu.main"]]}
     out.update({f"section.{s}": [by_id[f"section.{s}"]] for s in content.sections})
-    if "adviser.helpline" in by_id:  # only when the settings read
-        out["adviser.no_answer"] = [by_id[f"adviser.{k}"] for k in ("no_answer", "emergency", "helpline")]
-        out["adviser.closed"] = [by_id[f"adviser.{k}"] for k in ("closed", "hours", "emergency", "helpline")]
+    if "adviser.helpline" in by_id:  # only when the settings read; the hours only when there are some
+        for start, keys in (("no_answer", ("no_answer", "emergency", "helpline")),
+                            ("closed", ("closed", "closed_today", "hours", "emergency", "helpline"))):
+            out[f"adviser.{start}"] = [by_id[f"adviser.{k}"] for k in keys if f"adviser.{k}" in by_id]
     return out
 
 

@@ -95,7 +95,7 @@ def adviser_nodes() -> Graph:
         node("a_back", "Back to the guidance, where the caller was", "adviser", 5),
     ]
     edges = [Edge("a_press", "a_open"), Edge("a_open", "a_ring", "yes"), Edge("a_open", "a_closed", "no"),
-             Edge("a_ring", "a_none", "no answer or busy"), Edge("a_ring", "a_talk", "answered"),
+             Edge("a_ring", "a_none", "no answer, busy, or star"), Edge("a_ring", "a_talk", "answered"),
              Edge("a_closed", "a_back"), Edge("a_none", "a_ring", "key 1: try again"),
              Edge("a_none", "a_back", "key 2")]
     return Graph(nodes, edges)

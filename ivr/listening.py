@@ -51,7 +51,7 @@ def sentence_length(text: str) -> Problems:
             out.append(Problem(f"this sentence has {words} words: \"{sentence}\"",
                                f"split it into two sentences of {MAX_SENTENCE_WORDS} words or fewer",
                                " ".join(sentence.split()[:3])))
-    if found:
+    if len(found) > 1:  # one sentence is judged by the longest-sentence rule alone
         average = sum(len(s.split()) for s in found) / len(found)
         if average > MAX_AVERAGE_WORDS:
             out.append(Problem(f"its sentences average {average:.1f} words",

@@ -77,8 +77,12 @@ def now() -> datetime:
     return service().clock() if service().clock else datetime.now(timezone.utc)
 
 
-def voice_view(fn):
-    """Run a webhook; on any unexpected error the caller still hears how to get help."""
+def caller_error() -> VoiceResponse:
+    return flow.error(line_for(Where()), Where())
+
+
+def voice_view(fn, on_error=caller_error):
+    """Run a webhook; on any unexpected error answer with `on_error()`: for a caller, how to get help."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -87,8 +91,13 @@ def voice_view(fn):
             raise
         except Exception:  # noqa: BLE001 - a caller must never hear "an application error"
             log.exception("webhook failed: %s", request.path)
-            return twiml(flow.error(line_for(Where()), Where()))
+            return twiml(on_error())
     return wrapper
+
+
+def adviser_leg_view(fn):
+    """An adviser's leg fails closed: on any error that leg is hung up, never joined unchecked."""
+    return voice_view(fn, on_error=adviser.refuse)
 
 
 @bp.post("")
@@ -158,12 +167,12 @@ def adviser_silence():
 
 
 @bp.post("/adviser/screen")
-@voice_view
+@adviser_leg_view
 def adviser_screen():
     return adviser.screen(line_for(here := where()), here)
 
 
 @bp.post("/adviser/accept")
-@voice_view
+@adviser_leg_view
 def adviser_accept():
     return adviser.accept(digits())

@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from ivr import create_app
 from ivr.call import Earpiece, in_process, play_lookup, scripted
 from ivr.cli import main
-from ivr.phone import Caller
+from ivr.phone import SERVICE, Caller
 from ivr.speech import NoAudio
 
 from .conftest import BASE, TOKEN, settings
@@ -21,7 +21,7 @@ from .helpers import isolated, ivr
 
 pytestmark = pytest.mark.usefixtures(isolated.__name__)
 
-OPEN = {"ADVISER_NUMBERS": "+442079460901", "ADVISER_HOURS": "Mon-Fri 09:00-17:00"}
+OPEN = {"ADVISER_NUMBERS": "+442079460901", "ADVISER_HOURS": "Mon-Fri 09:00-17:00", "SERVICE_NUMBER": SERVICE}
 WEEKDAY_MORNING = "--at '2026-11-30 10:00'"  # a Monday
 SATURDAY_NIGHT = "--at '2026-11-28 22:00'"
 
@@ -77,7 +77,7 @@ def test_when_no_adviser_takes_the_call_the_caller_hears_the_helpline(outcome):
 def test_out_of_hours_the_caller_hears_when_advisers_answer():
     out = lines(ivr(f"ivr call --keys 9 {SATURDAY_NIGHT}", **OPEN))
     assert "Line: Our advisers cannot take calls right now." in out
-    assert "Line: Advisers answer on Monday to Friday, from 9am to 5pm." in out
+    assert "Line: Advisers answer on Monday to Friday, from nine in the morning to five in the afternoon." in out
     assert "(The advisers' phones ring.)" not in out
 
 

@@ -76,4 +76,5 @@ def test_the_example_check_finding_is_what_ivr_check_says(copy):
     result = ivr("ivr check")
     assert result.exit_code == 1
     (example,) = blocks("text")
-    assert example in result.output
+    any_line = re.escape(example).replace(r"en\-GB\.yaml:155:", r"en\-GB\.yaml:\d+:")
+    assert re.search(any_line, result.output), "the guide's example of `ivr check` is not what it says now"
