@@ -153,7 +153,9 @@ def closed(line: Line, settings: Settings, where: Where, now: datetime) -> Voice
         hours = hours_prompt(line.content, settings)
         prompts += [hours] if hours else []
     prompts += [_say(line, "emergency"), helpline_prompt(line.content, settings)]
-    return at_node(line, where, before=tuple(prompts))
+    # In a section, the choices follow, not the whole section again: a minute of guidance
+    # after all this would keep the caller too long from a key press.
+    return at_node(line, where, full=False, before=tuple(prompts))
 
 
 def ring_advisers(response: VoiceResponse, link: Link, settings: Settings, where: Where) -> Dial:

@@ -430,6 +430,16 @@ def test_out_of_hours_says_the_hours_plainly_then_the_advice_then_the_guidance(l
     assert not re.search(r"\d{2}|am\b|pm\b", " ".join(caller.last))
 
 
+def test_out_of_hours_in_a_section_gives_its_choices_not_the_whole_section_again(line):
+    caller = line(at(2026, 11, 28, 12, 0)).dial().press("3").press("9")
+    is_closed_path(caller)
+    section = caller.client.application.extensions["ivr"].contents["en-GB"].sections["arrest"].say
+    assert section not in caller.last
+    assert caller.said("To hear this again, press hash.")
+    caller.press("#")
+    assert caller.last[0] == section
+
+
 def test_out_of_hours_with_no_hours_set_still_gives_the_advice(line):
     caller = press_nine(line(ADVISER_HOURS=""))
     is_closed_path(caller)
