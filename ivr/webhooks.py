@@ -22,10 +22,15 @@ def service():
     return current_app.extensions["ivr"]
 
 
+def public_base() -> str:
+    """Our address as Twilio sees it: the setting, not whatever a proxy handed to us."""
+    return service().settings.public_base_url or request.host_url.rstrip("/")
+
+
 def public_url() -> str:
-    """The URL Twilio signed: our public base, not whatever a proxy handed to us."""
+    """The URL Twilio signed."""
     query = request.query_string.decode("latin-1")
-    return service().settings.public_base_url + request.path + (f"?{query}" if query else "")
+    return public_base() + request.path + (f"?{query}" if query else "")
 
 
 @bp.before_request
@@ -55,7 +60,7 @@ def where() -> Where:
 def line_for(here: Where) -> Line:
     svc = service()
     content = svc.contents[here.lang]
-    public = svc.settings.public_base_url
+    public = public_base()
 
     def link(endpoint: str, at: Where, **extra) -> str:
         return public + url_for(endpoint, **at.query(), **extra)
@@ -72,8 +77,12 @@ def now() -> datetime:
     return service().clock() if service().clock else datetime.now(timezone.utc)
 
 
-def voice_view(fn):
-    """Run a webhook; on any unexpected error the caller still hears how to get help."""
+def caller_error() -> VoiceResponse:
+    return flow.error(line_for(Where()), Where())
+
+
+def voice_view(fn, on_error=caller_error):
+    """Run a webhook; on any unexpected error answer with `on_error()`: for a caller, how to get help."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -82,8 +91,13 @@ def voice_view(fn):
             raise
         except Exception:  # noqa: BLE001 - a caller must never hear "an application error"
             log.exception("webhook failed: %s", request.path)
-            return twiml(flow.error(line_for(Where()), Where()))
+            return twiml(on_error())
     return wrapper
+
+
+def adviser_leg_view(fn):
+    """An adviser's leg fails closed: on any error that leg is hung up, never joined unchecked."""
+    return voice_view(fn, on_error=adviser.refuse)
 
 
 @bp.post("")
@@ -153,12 +167,12 @@ def adviser_silence():
 
 
 @bp.post("/adviser/screen")
-@voice_view
+@adviser_leg_view
 def adviser_screen():
     return adviser.screen(line_for(here := where()), here)
 
 
 @bp.post("/adviser/accept")
-@voice_view
+@adviser_leg_view
 def adviser_accept():
     return adviser.accept(digits())

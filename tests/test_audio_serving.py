@@ -18,6 +18,10 @@ def audio_app(make_app, built_audio):
     return make_app(AUDIO_DIR=str(built_audio), TTS_ENGINE="piper")
 
 
+def prompt_count(app) -> int:
+    return len(items(app.extensions["ivr"].contents, app.extensions["ivr"].settings))
+
+
 def says(caller) -> list[str]:
     return [el.text for el in caller.doc.iter() if el.tag == "Say"]
 
@@ -43,7 +47,7 @@ def test_a_prompt_whose_file_was_deleted_is_spoken_with_say(make_app, audio_copy
     (audio_copy / entry.file).unlink()
     with caplog.at_level(logging.WARNING, logger="ivr.audio"):
         app = make_app(AUDIO_DIR=str(audio_copy), TTS_ENGINE="piper")
-    assert "1 of 43 prompts" in caplog.text
+    assert f"1 of {prompt_count(app)} prompts" in caplog.text
     caller = Caller(app.test_client(), BASE, TOKEN).dial()
     assert says(caller) == ["To hear about when the police come, press 2."]
     assert len(caller.played) == len(caller.last) - 1
@@ -101,6 +105,7 @@ def test_a_cdn_can_serve_the_audio(make_app, built_audio):
 def test_before_any_build_every_prompt_is_spoken_and_startup_says_so(make_app, caplog):
     with caplog.at_level(logging.WARNING, logger="ivr.audio"):
         app = make_app()
-    assert "43 of 43 prompts" in caplog.text and "ivr build-audio" in caplog.text
+    total = prompt_count(app)
+    assert f"{total} of {total} prompts" in caplog.text and "ivr build-audio" in caplog.text
     caller = Caller(app.test_client(), BASE, TOKEN).dial()
     assert not caller.played and caller.said("To hear about calling the police, press 1.")
