@@ -15,7 +15,7 @@ import numpy as np
 from pydub import AudioSegment
 from pydub.silence import detect_leading_silence
 
-from .shape import RATES, SAMPLE_RATE, Shape  # noqa: F401 - RATES is re-exported
+from .shape import SAMPLE_RATE, Shape
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,11 @@ def tempo_for(wpm: float, shape: Shape) -> float:
 
 
 def ffmpeg(args: list[str], data: bytes) -> bytes:
-    run = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", *args],
-                         input=data, capture_output=True, check=False)
+    try:
+        run = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", *args],
+                             input=data, capture_output=True, check=False)
+    except FileNotFoundError as exc:
+        raise ProcessingError("ffmpeg is not installed; run scripts/setup, which installs it") from exc
     if run.returncode:
         raise ProcessingError(f"ffmpeg failed: {run.stderr.decode(errors='replace').strip()[-300:]}"
                               " (is ffmpeg installed? scripts/setup installs it)")

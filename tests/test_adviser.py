@@ -29,7 +29,7 @@ HOURS = "Mon-Fri 09:00-17:00"
 CONNECTING = "Connecting you to an adviser. You will hear ringing."
 NO_ANSWER = "Sorry, no adviser could answer just now."
 EMERGENCY = ("If you are in danger, hang up and call nine nine nine.",
-             "If you are on a mobile and cannot speak, call nine nine nine, then listen.",
+             "If you are on a mobile and cannot speak, call nine nine nine and stay on the line.",
              "When you are asked, press five five.")
 HELPLINE_SAID = "oh, eight, oh, eight. two, oh, oh, oh. two, four, seven"
 CHOICES = ("To try an adviser again, press 1.", "To go back to the guidance, press 2.",

@@ -49,7 +49,7 @@ def test_a_prompt_whose_file_was_deleted_is_spoken_with_say(make_app, audio_copy
         app = make_app(AUDIO_DIR=str(audio_copy), TTS_ENGINE="piper")
     assert f"1 of {prompt_count(app)} prompts" in caplog.text
     caller = Caller(app.test_client(), BASE, TOKEN).dial()
-    assert says(caller) == ["To hear about when the police come, press 2."]
+    assert says(caller) == ["To hear about what happens when the police come, press 2."]
     assert len(caller.played) == len(caller.last) - 1
     assert caller.said("To hear about going to court, press 4.")
 
