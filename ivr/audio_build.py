@@ -102,22 +102,30 @@ def build(contents: Mapping[str, Content], settings: Settings, engine: engines.E
         reuse, todo = plan(wanted, old, engine, folder)
         summary = Summary(reused=[i.key for i in reuse])
         new = Manifest({i.key: old.entries[i.key] for i in reuse}, {})
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
-        try:
-            speak(todo, engine, staging, new, summary, progress)
-            for entry in new.entries.values():
-                if (staging / entry.file).exists():
-                    os.replace(staging / entry.file, folder / entry.file)
-            for k, cause in summary.failed.items():  # keep the last good file: it may only be stale
+        if todo:
+            make(todo, engine, folder, new, summary, progress)
+            for k in summary.failed:  # keep the last good file: it may only be stale
                 if k in old.entries and (folder / old.entries[k].file).is_file():
                     new.entries[k] = old.entries[k]
             new.failed = dict(summary.failed)
+        if new != old:
             new.save(folder)  # the moment the new audio goes live
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
         summary.removed = remove_unused(folder, new)
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def make(todo: list[Item], engine: engines.Engine, folder: Path, new: Manifest, summary: Summary,
+         progress: bool) -> None:
+    """Speak and process `todo` in a staging folder, then move the finished files in beside the old."""
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    try:
+        speak(todo, engine, staging, new, summary, progress)
+        for entry in new.entries.values():
+            if (staging / entry.file).exists():
+                os.replace(staging / entry.file, folder / entry.file)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def speak(todo: list[Item], engine: engines.Engine, staging: Path, new: Manifest, summary: Summary,

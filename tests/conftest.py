@@ -65,7 +65,7 @@ def built_audio(request, tmp_path_factory) -> Path:
 def audio_copy(built_audio, tmp_path) -> Path:
     """A private copy of the built audio that a test may change."""
     import shutil
-    return Path(shutil.copytree(built_audio, tmp_path / "audio-copy", ignore=shutil.ignore_patterns(".lock")))
+    return Path(shutil.copytree(built_audio, tmp_path / "audio-copy", ignore=shutil.ignore_patterns(".lock", ".staging-*", "manifest.tmp*")))
 
 
 @pytest.fixture(params=["say", "audio"])
