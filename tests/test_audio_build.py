@@ -126,13 +126,14 @@ def test_a_failed_prompt_keeps_its_old_audio_and_is_reported(audio_copy, tmp_pat
 
 
 def test_the_build_command_reports_built_reused_and_failed(audio_copy, tmp_path):
+    folder = edited_content(tmp_path, "say: Main menu.", "say: The main menu.")
     env = {**os.environ, **{k: v for k, v in settings().items() if isinstance(v, str)},
-           "AUDIO_DIR": str(audio_copy), "TTS_ENGINE": "piper"}
+           "AUDIO_DIR": str(audio_copy), "CONTENT_DIR": str(folder), "TTS_ENGINE": "piper"}
+    reused = len(Manifest.load(audio_copy).entries) - 1
     run = subprocess.run([sys.executable, "-m", "ivr", "build-audio"], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    reused = len(Manifest.load(audio_copy).entries)
-    assert f"built 0, reused {reused}, failed 0" in run.stdout
-    assert "Building audio" in run.stderr  # the progress bar
+    assert f"built 1, reused {reused}, failed 0" in run.stdout
+    assert "Building audio" in run.stderr and "1/1" in run.stderr  # the progress bar
 
 
 def test_a_missing_voice_model_names_the_setting(audio_copy, tmp_path):
