@@ -3,17 +3,24 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from dotenv import dotenv_values
 from flask import Flask
+from twilio.request_validator import RequestValidator
+from werkzeug.routing import MapAdapter
 
 from . import content as content_mod
 from . import settings as settings_mod
-from .speech import AudioIndex, NoAudio
+from .flow import RATES, Line, Where
+from .speech import AudioIndex, NoAudio, Speaker
 
 log = logging.getLogger("ivr")
+
+# Twilio's webhook bodies are a few kilobytes; anything far larger is not Twilio's and is refused
+# before it is read into memory.
+MAX_BODY_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,22 @@ class Service:
     contents: dict[str, content_mod.Content]
     audio: AudioIndex = field(default_factory=NoAudio)
     clock: Callable | None = None  # tests pin the time; None means the real clock
+    validator: RequestValidator | None = None  # None only in development mode
+    lines: dict[tuple[str, str], Line] = field(default_factory=dict)  # (language, rate) -> Line
+    error_pages: dict[str, str] = field(default_factory=dict)  # language -> TwiML, rendered at start-up
+
+    def line(self, at: Where) -> Line:
+        return self.lines[(at.lang, at.rate)]
+
+
+@dataclass(frozen=True)
+class Links:
+    """Absolute webhook URLs, built without a request so start-up and every webhook share one."""
+    base: str
+    urls: MapAdapter
+
+    def __call__(self, endpoint: str, at: Where, **extra) -> str:
+        return self.base + self.urls.build(endpoint, {**at.query(), **extra})
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -43,7 +66,24 @@ def create_app(test_config: dict | None = None) -> Flask:
         log.warning("DEVELOPMENT MODE: Twilio signatures are NOT checked. Never point a real number here.")
 
     app = Flask(__name__)
-    app.extensions["ivr"] = Service(settings, contents, clock=test_config.get("CLOCK"))
-    from . import webhooks
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # OPTIONS is not a webhook: 405 like any wrong method
+    from . import health, requestlog, webhooks
+    requestlog.init_app(app)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(health.bp)
+    webhooks.init_app(app)
+    app.extensions["ivr"] = _service(app, settings, contents, test_config.get("CLOCK"))
     return app
+
+
+def _service(app: Flask, settings, contents, clock, audio: AudioIndex | None = None) -> Service:
+    """Build every read-only thing a webhook needs once, so a request only reads them."""
+    from .safety import error_pages
+    audio = audio or NoAudio()
+    link = Links(settings.public_base_url, app.url_map.bind("localhost"))
+    lines = {(lang, rate): Line(content, Speaker(content, rate, audio), link)
+             for lang, content in contents.items() for rate in RATES}
+    svc = Service(settings, contents, audio=audio, clock=clock, lines=lines,
+                  validator=RequestValidator(settings.auth_token) if settings.auth_token else None)
+    return replace(svc, error_pages=error_pages(svc))

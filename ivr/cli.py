@@ -28,5 +28,6 @@ def serve(bind: str, workers: int):
     except (SettingsError, ContentError) as exc:
         click.echo(f"The line cannot start.\n{exc}", err=True)
         sys.exit(2)
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
-                               "--timeout", "15", "--access-logfile", "-", "ivr:create_app()"])
+    # Timeouts, preloading and logging (no access log, no bodies) are in ivr/gunicorn_conf.py.
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
+                               "--bind", bind, "--workers", str(workers), "ivr:create_app()"])

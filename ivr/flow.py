@@ -43,7 +43,10 @@ class Where:
         if contents[lang].node(node) is None:
             node = MAIN
         misses = args.get("misses", "0")
-        misses = min(int(misses), MAX_MISSES) if misses.isdigit() else 0
+        if misses.isascii() and misses.isdigit():  # not "²" or "٣", which int() would refuse or read
+            misses = MAX_MISSES if len(misses) > 2 else min(int(misses), MAX_MISSES)
+        else:
+            misses = 0
         rate = args.get("rate", RATES[0])
         return cls(node, misses, lang, rate if rate in RATES else RATES[0])
 

@@ -5,17 +5,18 @@ import functools
 import logging
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, abort, current_app, g, request, url_for
-from twilio.request_validator import RequestValidator
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from twilio.twiml.voice_response import VoiceResponse
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
-from . import adviser, flow
+from . import adviser, flow, safety
 from .flow import Line, Where
-from .speech import Speaker
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger("ivr.webhooks")
+# Documents played to an adviser's phone, not the caller's.
+ADVISER_LEG = {"voice.adviser_screen", "voice.adviser_accept"}
+MAX_DIGITS = 8  # Twilio sends one key (numDigits=1); more is kept short for the flow and the log
 
 
 def service():
@@ -30,46 +31,50 @@ def public_url() -> str:
 
 @bp.before_request
 def check_signature():
-    settings = service().settings
-    if not settings.auth_token:
+    validator = service().validator
+    if validator is None:
         return None  # development mode, announced loudly at start-up
     signature = request.headers.get("X-Twilio-Signature", "")
-    params = request.form.to_dict(flat=True) if request.method == "POST" else {}
-    if not signature or not RequestValidator(settings.auth_token).validate(public_url(), params, signature):
-        log.warning("refused a request with a missing or wrong signature: %s", request.path)
+    try:
+        # Every value of every field, as Twilio signs them (repeated fields included).
+        valid = bool(signature) and validator.validate(public_url(), request.form, signature)
+    except RequestEntityTooLarge:
+        valid = False  # larger than any body Twilio sends: not Twilio
+    if not valid:
+        g.refused = "signature"  # the request log says so; nothing of the request is read further
         abort(403)
     return None
 
 
-def twiml(response: VoiceResponse) -> Response:
+def twiml(response: VoiceResponse | str) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
 def where() -> Where:
     svc = service()
     here = Where.from_query(request.args, svc.contents, svc.settings.default_language)
-    g.node = here.node
+    g.node, g.lang = here.node, here.lang
     return here
 
 
 def line_for(here: Where) -> Line:
-    svc = service()
-    content = svc.contents[here.lang]
-    public = svc.settings.public_base_url
-
-    def link(endpoint: str, at: Where, **extra) -> str:
-        return public + url_for(endpoint, **at.query(), **extra)
-
-    return Line(content, Speaker(content, here.rate, svc.audio), link)
+    return service().line(here)
 
 
 def digits() -> str:
-    g.key = request.form.get("Digits", "")[:8]
+    g.key = request.form.get("Digits", "")[:MAX_DIGITS]
     return g.key
 
 
 def now() -> datetime:
     return service().clock() if service().clock else datetime.now(timezone.utc)
+
+
+def safe_answer() -> str:
+    """What to send when a webhook fails: help for a caller, a hang-up for an adviser's phone."""
+    if request.endpoint in ADVISER_LEG:
+        return safety.ADVISER_LEG_HANGUP
+    return safety.error_page(current_app.extensions.get("ivr"), g.get("lang"))
 
 
 def voice_view(fn):
@@ -82,8 +87,15 @@ def voice_view(fn):
             raise
         except Exception:  # noqa: BLE001 - a caller must never hear "an application error"
             log.exception("webhook failed: %s", request.path)
-            return twiml(flow.error(line_for(Where()), Where()))
+            return twiml(safe_answer())
     return wrapper
+
+
+def init_app(app: Flask) -> None:
+    """Whatever escapes a view (or a hook around it) still gets a safe answer, never a 500 page."""
+    @app.errorhandler(InternalServerError)
+    def last_resort(error):
+        return twiml(safe_answer()) if request.blueprint == bp.name else error
 
 
 @bp.post("")
@@ -115,9 +127,8 @@ def fallback():
 
 @bp.post("/status")
 def status():
-    # Only the outcome, never who called.
-    log.info("call ended: status=%s duration=%s", request.form.get("CallStatus", "?"),
-             request.form.get("CallDuration", "?"))
+    # Only the outcome goes to the request log, never who called. Twilio ignores this answer.
+    g.outcome = request.form.get("CallStatus", "?")[:20]
     return Response(status=204)
 
 
@@ -162,3 +173,5 @@ def adviser_screen():
 @voice_view
 def adviser_accept():
     return adviser.accept(digits())
+
+
