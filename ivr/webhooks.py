@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 from datetime import datetime, timezone
 
@@ -11,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 
 from . import adviser, flow, safety
 from .flow import Line, Where
+from .render import render
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger("ivr.webhooks")
@@ -36,8 +38,11 @@ def check_signature():
         return None  # development mode, announced loudly at start-up
     signature = request.headers.get("X-Twilio-Signature", "")
     try:
-        # Every value of every field, as Twilio signs them (repeated fields included).
-        valid = bool(signature) and validator.validate(public_url(), request.form, signature)
+        # Every value of every field, as Twilio signs them (repeated fields included). The exact
+        # URL first, with one HMAC; twilio's validate() also tries the URL with and without a port.
+        url, form = public_url(), request.form
+        valid = bool(signature) and (hmac.compare_digest(validator.compute_signature(url, form).encode(), signature.encode())
+                                     or validator.validate(url, form, signature))
     except RequestEntityTooLarge:
         valid = False  # larger than any body Twilio sends: not Twilio
     if not valid:
@@ -47,7 +52,7 @@ def check_signature():
 
 
 def twiml(response: VoiceResponse | str) -> Response:
-    return Response(str(response), mimetype="text/xml")
+    return Response(response if isinstance(response, str) else render(response), mimetype="text/xml")
 
 
 def where() -> Where:
