@@ -211,3 +211,211 @@ def test_render_matches_twilio_for_every_document_the_line_sends(app):
             docs += [flow.keypress(line, here, key, adviser=lambda at: flow.at_node(line, at)) for key in KEYS]
             for doc in docs:
                 assert render(doc) == str(doc)
+
+
+# -- Faults: an exception anywhere still gives the caller a way to get help -----------------------
+
+def boom(*args, **kwargs):
+    raise RuntimeError("boom")
+
+
+ADVISER_LEG = {"voice.adviser_screen", "voice.adviser_accept"}
+FAILURE_POINTS = ["ivr.webhooks.render", "ivr.content.Content.prompt", "ivr.speech.Speaker.add",
+                  "ivr.flow.Line.gather", "ivr.webhooks.where"]
+
+
+def assert_safe(endpoint: str, response) -> None:
+    """A caller hears the emergency advice and the adviser key; an adviser's phone hangs up."""
+    if endpoint == "voice.status":
+        assert response.status_code in (200, 204)
+        return
+    doc = wire.twiml(response)
+    if endpoint in ADVISER_LEG:
+        assert wire.verbs(doc) == ["Hangup"]  # an unscreened leg must never be joined to the caller
+        return
+    assert wire.keeps_going(doc)
+    said = wire.spoken(doc)
+    assert "if you are in danger, hang up and call nine nine nine" in said
+    assert "to talk to an adviser, press 9" in said
+
+
+@pytest.mark.parametrize("point", FAILURE_POINTS)
+def test_an_exception_in_any_webhook_still_gives_the_safe_answer(make_app, monkeypatch, caplog, point):
+    app = make_app()
+    client = app.test_client()
+    monkeypatch.setattr(point, boom)
+    for endpoint, path in webhooks(app):
+        caplog.clear()
+        response = wire.post(client, path, {"node": "police", "misses": "0"},
+                             [*wire.CALL_FIELDS.items(), ("Digits", "1")])
+        failed = any(r.levelno >= logging.ERROR for r in caplog.records)
+        if endpoint != "voice.status" and (point == "ivr.webhooks.render" or failed):
+            assert failed, (point, endpoint)
+            assert_safe(endpoint, response)
+
+
+@pytest.mark.parametrize("hook", ["before_request", "after_request"])
+def test_an_exception_around_a_webhook_still_gives_the_safe_answer(make_app, hook):
+    app = make_app()
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: Flask's 500 path, not the test's
+    getattr(app, hook)(boom)
+    client = app.test_client()
+    for endpoint, path in webhooks(app):
+        response = wire.post(client, path, {"node": "main"}, [*wire.CALL_FIELDS.items(), ("Digits", "1")])
+        assert_safe(endpoint, response)
+
+
+def test_the_error_page_does_not_need_anything_that_could_have_failed(make_app, monkeypatch):
+    app = make_app()
+    client = app.test_client()
+    for point in ["ivr.content.Content.prompt", "ivr.speech.Speaker.add", "ivr.flow.Line.gather",
+                  "ivr.Links.__call__", "ivr.flow.error", "ivr.webhooks.render"]:
+        monkeypatch.setattr(point, boom)
+    doc = wire.twiml(wire.post(client, "/voice/key", {"node": "court", "lang": "en-GB"}, [("Digits", "1")]))
+    assert "call nine nine nine" in wire.spoken(doc)
+    monkeypatch.undo()
+    caller_presses_9 = wire.post(client, doc[0].get("action").removeprefix(wire.BASE), None, [("Digits", "9")])
+    assert "connecting you to an adviser" in wire.spoken(wire.twiml(caller_presses_9))
+
+
+def test_when_even_the_error_pages_are_gone_the_literal_last_resort_answers(make_app, monkeypatch):
+    from ivr import safety
+    app = make_app()
+    client = app.test_client()
+    object.__setattr__(app.extensions["ivr"], "error_pages", None)  # simulate the unthinkable
+    monkeypatch.setattr("ivr.webhooks.render", boom)
+    response = wire.post(client, "/voice/key", {"node": "main"}, [("Digits", "1")])
+    assert response.data.decode() == safety.LAST_RESORT
+    doc = wire.twiml(response)
+    assert wire.keeps_going(doc) and "call nine nine nine" in wire.spoken(doc)
+    monkeypatch.undo()
+    object.__setattr__(app.extensions["ivr"], "error_pages", safety.error_pages(app.extensions["ivr"]))
+    # Its links are relative: Twilio resolves them against the URL it fetched, and signs the result.
+    pressed = wire.post(client, doc[0].get("action"), None, [("Digits", "9")])
+    assert "connecting you to an adviser" in wire.spoken(wire.twiml(pressed))
+    silence = wire.post(client, doc[1].text, None, [])
+    assert wire.keeps_going(wire.twiml(silence))
+
+
+# -- /healthz -----------------------------------------------------------------------------------
+
+class HalfBuilt:
+    """An audio index in which every other prompt has current audio."""
+
+    def __init__(self):
+        self.seen: dict[str, int] = {}
+
+    def status(self, language, rate, prompt):
+        n = self.seen.setdefault(prompt.id, len(self.seen))
+        return "current" if n % 2 == 0 else "stale"
+
+    def url(self, language, rate, prompt):
+        return None
+
+    def duration(self, language, rate, prompt):
+        return None
+
+
+def test_healthz_reports_content_and_audio_per_language_without_a_signature(app, client):
+    from ivr.adviser import derived_prompts
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    content = app.extensions["ivr"].contents["en-GB"]
+    prompts = len(content.prompts()) + len(derived_prompts(content, app.extensions["ivr"].settings))
+    assert body["content"] == "loaded"
+    assert body["languages"]["en-GB"] == {"prompts": prompts, "audio_current": {"normal": 0}}
+    assert client.post("/healthz").status_code == 405
+
+
+def test_healthz_counts_current_audio(make_app):
+    app = make_app()
+    object.__setattr__(app.extensions["ivr"], "audio", HalfBuilt())
+    body = app.test_client().get("/healthz").get_json()
+    lang = body["languages"]["en-GB"]
+    assert lang["audio_current"]["normal"] == (lang["prompts"] + 1) // 2
+
+
+def test_healthz_reveals_nothing_about_calls(client):
+    call = wire.post(client, "/voice", None, wire.CALL_FIELDS.items())
+    assert call.status_code == 200
+    text = client.get("/healthz").data.decode()
+    for secret in (wire.CALL_FIELDS["From"], wire.CALL_FIELDS["CallSid"], "2079460123"):
+        assert secret not in text
+
+
+# -- A broken content file at deploy: the new process refuses to start ------------------------------
+
+@pytest.fixture
+def broken_content(tmp_path):
+    """A copy of the guidance with a menu option that goes nowhere, on a known line."""
+    from ivr.settings import PACKAGE_DIR
+    folder = tmp_path / "guidance"
+    folder.mkdir()
+    lines = (PACKAGE_DIR / "guidance" / "en-GB.yaml").read_text(encoding="utf-8").splitlines()
+    n = next(i for i, text in enumerate(lines) if "go: police}" in text)
+    lines[n] = lines[n].replace("go: police}", "go: nowhere_at_all}")
+    (folder / "en-GB.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder, f"{folder / 'en-GB.yaml'}:{n + 1}"
+
+
+def test_create_app_refuses_a_broken_content_file_naming_file_and_line(make_app, broken_content):
+    from ivr.content import ContentError
+    folder, where = broken_content
+    with pytest.raises(ContentError) as error:
+        make_app(CONTENT_DIR=str(folder))
+    assert where in str(error.value) and "nowhere_at_all" in str(error.value)
+
+
+def serve_env(tmp_path, folder, monkeypatch=None) -> dict:
+    env = {"TWILIO_AUTH_TOKEN": wire.TOKEN, "PUBLIC_BASE_URL": wire.BASE, "SERVICE_NUMBER": "+442079460001",
+           "CONTENT_DIR": str(folder), "AUDIO_DIR": str(tmp_path / "audio")}
+    if monkeypatch:
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+    return env
+
+
+def test_ivr_serve_exits_before_starting_any_server(tmp_path, broken_content, monkeypatch):
+    from click.testing import CliRunner
+
+    from ivr import cli
+    folder, where = broken_content
+    serve_env(tmp_path, folder, monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    started = []
+    monkeypatch.setattr(cli.os, "execvp", lambda *a: started.append(a))
+    result = CliRunner().invoke(cli.main, ["serve", "--bind", "127.0.0.1:0"])
+    assert result.exit_code != 0
+    assert where in result.output
+    assert not started
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", ["ivr serve", "gunicorn --preload"])
+def test_a_real_start_with_a_broken_file_fails_once_and_never_listens(tmp_path, broken_content, command):
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+    folder, where = broken_content
+    port = free_port()
+    root = str(Path(__file__).resolve().parent.parent)
+    argv = ([sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--bind", f"127.0.0.1:{port}"]
+            if command == "ivr serve" else
+            [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf", "--bind",
+             f"127.0.0.1:{port}", "ivr:create_app()"])
+    env = {**os.environ, **serve_env(tmp_path, folder), "PYTHONPATH": root}
+    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert where in done.stderr + done.stdout
+    assert "Booting worker" not in done.stderr  # nothing half-loaded ever served
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
