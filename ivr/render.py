@@ -8,12 +8,23 @@ and for arbitrary text and attributes.
 from __future__ import annotations
 
 import json
-from xml.sax.saxutils import escape
+import re
 
 from twilio.twiml import TwiML
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
-_ATTRIBUTE = {'"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}  # as ElementTree escapes them
+# As ElementTree escapes them. Most text needs nothing, so look before replacing.
+_TEXT = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ATTRIBUTE = {**_TEXT, '"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"}
+_TEXT_RX, _ATTRIBUTE_RX = re.compile("[&<>]"), re.compile('[&<>"\r\n\t]')
+
+
+def _text(value: str) -> str:
+    return _TEXT_RX.sub(lambda m: _TEXT[m.group()], value) if _TEXT_RX.search(value) else value
+
+
+def _attribute(value: str) -> str:
+    return _ATTRIBUTE_RX.sub(lambda m: _ATTRIBUTE[m.group()], value) if _ATTRIBUTE_RX.search(value) else value
 
 
 def render(document: TwiML) -> str:
@@ -27,17 +38,17 @@ def _write(node: TwiML, out: list[str]) -> None:
     for name in sorted(node.attrs):
         value = node.attrs[name]
         value = str(value).lower() if isinstance(value, bool) else str(value)
-        out.append(f' {name}="{escape(value, _ATTRIBUTE)}"')
+        out.append(f' {name}="{_attribute(value)}"')
     text = json.dumps(node.value) if isinstance(node.value, dict) else node.value
     if not text and not node.verbs:
         out.append(" />")
         return
     out.append(">")
     if text:
-        out.append(escape(text))
+        out.append(_text(text))
     for verb in node.verbs:
         if isinstance(verb, str):
-            out.append(escape(verb))
+            out.append(_text(verb))
         else:
             _write(verb, out)
     out.append(f"</{node.name}>")
