@@ -36,19 +36,24 @@ def check_signature():
     validator = service().validator
     if validator is None:
         return None  # development mode, announced loudly at start-up
-    signature = request.headers.get("X-Twilio-Signature", "")
     try:
-        # Every value of every field, as Twilio signs them (repeated fields included). The exact
-        # URL first, with one HMAC; twilio's validate() also tries the URL with and without a port.
-        url, form = public_url(), request.form
-        valid = bool(signature) and (hmac.compare_digest(validator.compute_signature(url, form).encode(), signature.encode())
-                                     or validator.validate(url, form, signature))
+        valid = signed_by_twilio(validator, request.headers.get("X-Twilio-Signature", ""))
     except RequestEntityTooLarge:
         valid = False  # larger than any body Twilio sends: not Twilio
     if not valid:
         g.refused = "signature"  # the request log says so; nothing of the request is read further
         abort(403)
     return None
+
+
+def signed_by_twilio(validator, signature: str) -> bool:
+    """Every value of every field, as Twilio signs them (repeated fields included)."""
+    if not signature:
+        return False
+    url, form = public_url(), request.form
+    # The exact URL first, with one HMAC; twilio's validate() also tries it with and without a port.
+    expected = validator.compute_signature(url, form)
+    return hmac.compare_digest(expected.encode(), signature.encode()) or validator.validate(url, form, signature)
 
 
 def twiml(response: VoiceResponse | str) -> Response:

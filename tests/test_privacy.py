@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import socket
 import subprocess
 import sys
@@ -15,7 +14,6 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -99,12 +97,6 @@ def test_one_structured_line_per_request_and_nothing_else_about_the_call(make_ap
 
 # -- The production server: `ivr serve` with gunicorn ---------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def http_post(port: int, path: str, form: dict, token: str = wire.TOKEN) -> int:
     signature = wire.sign(wire.BASE + path, wire.MultiDict(form), token)
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=urlencode(form).encode(),
@@ -117,14 +109,11 @@ def http_post(port: int, path: str, form: dict, token: str = wire.TOKEN) -> int:
 
 
 def test_ivr_serve_logs_one_line_per_request_and_never_the_number(tmp_path):
-    port = free_port()
-    root = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "PYTHONPATH": root, "TWILIO_AUTH_TOKEN": wire.TOKEN, "PUBLIC_BASE_URL": wire.BASE,
-           "SERVICE_NUMBER": "+442079460001", "AUDIO_DIR": str(tmp_path / "audio")}
+    port = wire.free_port()
     out, err = open(tmp_path / "stdout", "w"), open(tmp_path / "stderr", "w")
     server = subprocess.Popen([sys.executable, "-c", "from ivr.cli import main; main()", "serve",
                                "--bind", f"127.0.0.1:{port}", "--workers", "1"],
-                              cwd=tmp_path, env=env, stdout=out, stderr=err)
+                              cwd=tmp_path, env=wire.server_env(tmp_path), stdout=out, stderr=err)
     try:
         for _ in range(100):
             try:
@@ -135,9 +124,10 @@ def test_ivr_serve_logs_one_line_per_request_and_never_the_number(tmp_path):
         statuses = []
         for number in NUMBERS:
             call = {**wire.CALL_FIELDS, "From": number, "Caller": number}
+            pressed = {**call, "Digits": "1"}
             statuses += [http_post(port, "/voice", call),
-                         http_post(port, "/voice/key?node=main&misses=0&lang=en-GB&rate=normal", {**call, "Digits": "1"}),
-                         http_post(port, "/voice/key?node=main", {**call, "Digits": "1"}, token="guess")]
+                         http_post(port, "/voice/key?node=main&misses=0&lang=en-GB&rate=normal", pressed),
+                         http_post(port, "/voice/key?node=main", pressed, token="guess")]
     finally:
         server.terminate()
         server.wait(timeout=30)

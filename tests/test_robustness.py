@@ -367,21 +367,13 @@ def test_create_app_refuses_a_broken_content_file_naming_file_and_line(make_app,
     assert where in str(error.value) and "nowhere_at_all" in str(error.value)
 
 
-def serve_env(tmp_path, folder, monkeypatch=None) -> dict:
-    env = {"TWILIO_AUTH_TOKEN": wire.TOKEN, "PUBLIC_BASE_URL": wire.BASE, "SERVICE_NUMBER": "+442079460001",
-           "CONTENT_DIR": str(folder), "AUDIO_DIR": str(tmp_path / "audio")}
-    if monkeypatch:
-        for k, v in env.items():
-            monkeypatch.setenv(k, v)
-    return env
-
-
 def test_ivr_serve_exits_before_starting_any_server(tmp_path, broken_content, monkeypatch):
     from click.testing import CliRunner
 
     from ivr import cli
     folder, where = broken_content
-    serve_env(tmp_path, folder, monkeypatch)
+    for name in ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SERVICE_NUMBER", "AUDIO_DIR", "CONTENT_DIR"):
+        monkeypatch.setenv(name, wire.server_env(tmp_path, CONTENT_DIR=str(folder))[name])
     monkeypatch.chdir(tmp_path)
     started = []
     monkeypatch.setattr(cli.os, "execvp", lambda *a: started.append(a))
@@ -391,29 +383,19 @@ def test_ivr_serve_exits_before_starting_any_server(tmp_path, broken_content, mo
     assert not started
 
 
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.parametrize("command", ["ivr serve", "gunicorn --preload"])
 def test_a_real_start_with_a_broken_file_fails_once_and_never_listens(tmp_path, broken_content, command):
-    import os
     import socket
     import subprocess
     import sys
-    from pathlib import Path
     folder, where = broken_content
-    port = free_port()
-    root = str(Path(__file__).resolve().parent.parent)
+    port = wire.free_port()
     argv = ([sys.executable, "-c", "from ivr.cli import main; main()", "serve", "--bind", f"127.0.0.1:{port}"]
             if command == "ivr serve" else
             [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf", "--bind",
              f"127.0.0.1:{port}", "ivr:create_app()"])
-    env = {**os.environ, **serve_env(tmp_path, folder), "PYTHONPATH": root}
-    done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(argv, cwd=tmp_path, env=wire.server_env(tmp_path, CONTENT_DIR=str(folder)),
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert where in done.stderr + done.stdout
     assert "Booting worker" not in done.stderr  # nothing half-loaded ever served

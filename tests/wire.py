@@ -1,7 +1,10 @@
 """Twilio's side of the wire for tests that send what no polite caller would."""
 from __future__ import annotations
 
+import os
+import socket
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from urllib.parse import urlencode
 
 from twilio.request_validator import RequestValidator
@@ -61,3 +64,17 @@ def keeps_going(doc: ET.Element) -> bool:
 
 def spoken(doc: ET.Element) -> str:
     return " ".join(" ".join(el.itertext()) for el in doc.iter("Say")).lower()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on, for a real server under test."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment for a real `ivr serve` or gunicorn run from this checkout, in tmp_path."""
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+            "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE, "SERVICE_NUMBER": SERVICE,
+            "AUDIO_DIR": str(tmp_path / "audio"), **settings}
