@@ -151,9 +151,22 @@ def test_a_large_but_plausible_body_is_answered(client):
     assert "calling the police" in wire.spoken(doc)
 
 
-def test_thousands_of_repeated_fields_get_a_refusal_not_a_crash(client):
-    form = [("Digits", str(i % 10)) for i in range(3000)]
-    assert wire.post(client, "/voice/key", {"node": "main"}, form).status_code in (200, 403)
+def test_thousands_of_repeated_fields_are_answered_by_the_first(client):
+    form = [("Digits", str((i + 1) % 10)) for i in range(3000)]  # signed, so answered: the first key counts
+    doc = wire.twiml(wire.post(client, "/voice/key", {"node": "main"}, form))
+    assert wire.keeps_going(doc) and "calling the police." in wire.spoken(doc)
+
+
+@pytest.mark.parametrize("raw", ["node=%FF%FE&misses=%&lang=%zz", "node=main&node=court&misses=1&misses=2",
+                                 "%00=%00&node", "node=" + "a" * 4000, "=&&=&node=main%00"])
+def test_a_mangled_query_string_signed_as_sent_still_keeps_the_call_going(client, raw):
+    form = [*wire.CALL_FIELDS.items(), ("Digits", "#")]
+    signature = wire.sign(f"{wire.BASE}/voice/key?{raw}", wire.MultiDict(form))
+    with log_records() as records:
+        response = client.post(f"/voice/key?{raw}", data=wire.MultiDict(form),
+                               headers={"X-Twilio-Signature": signature})
+    assert not [r for r in records if r.levelno >= logging.ERROR]
+    assert wire.keeps_going(wire.twiml(response))
 
 
 def test_absurd_counts_and_unknown_places_still_land_somewhere_useful(client):
