@@ -9,12 +9,12 @@ from typing import Callable
 from urllib.parse import quote
 
 from dotenv import dotenv_values
-from flask import Flask
+from flask import Flask, has_request_context, request
 from twilio.request_validator import RequestValidator
 
 from . import content as content_mod
 from . import settings as settings_mod
-from .flow import RATES, Line, Where
+from .flow import Line, Where
 from .speech import AudioIndex, NoAudio, Speaker
 
 log = logging.getLogger("ivr")
@@ -32,11 +32,13 @@ class Service:
     audio: AudioIndex = field(default_factory=NoAudio)
     clock: Callable | None = None  # tests pin the time; None means the real clock
     validator: RequestValidator | None = None  # None only in development mode
-    lines: dict[tuple[str, str], Line] = field(default_factory=dict)  # (language, rate) -> Line
+    link: Links | None = None
     error_pages: dict[str, str] = field(default_factory=dict)  # language -> TwiML, rendered at start-up
 
     def line(self, at: Where) -> Line:
-        return self.lines[(at.lang, at.rate)]
+        """What the flow needs at `at`: two small objects, built from whatever audio index is set."""
+        content = self.contents[at.lang]
+        return Line(content, Speaker(content, at.rate, self.audio), self.link)
 
 
 @dataclass(frozen=True)
@@ -46,17 +48,19 @@ class Links:
     Each endpoint's path is looked up once at start-up: werkzeug's URL building cost about
     35 us a link, and a webhook makes two or three.
     """
-    paths: dict[str, str]  # endpoint -> absolute URL without the query
+    base: str  # PUBLIC_BASE_URL; empty only in development, where links follow the request's address
+    paths: dict[str, str]  # endpoint -> path
 
     @classmethod
     def for_app(cls, base: str, app: Flask) -> "Links":
         urls = app.url_map.bind("localhost")
-        return cls({rule.endpoint: base + urls.build(rule.endpoint) for rule in app.url_map.iter_rules()
+        return cls(base, {rule.endpoint: urls.build(rule.endpoint) for rule in app.url_map.iter_rules()
                           if not rule.arguments})
 
     def __call__(self, endpoint: str, at: Where, **extra) -> str:
+        base = self.base or (request.host_url.rstrip("/") if has_request_context() else "")
         query = {**at.query(), **extra}
-        return self.paths[endpoint] + "?" + "&".join(f"{k}={_quote(v)}" for k, v in query.items())
+        return base + self.paths[endpoint] + "?" + "&".join(f"{k}={_quote(v)}" for k, v in query.items())
 
 
 # Query values come from a small set (node ids, counts, languages, rates): quote each once.
@@ -95,10 +99,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _service(app: Flask, settings, contents, clock, audio: AudioIndex | None = None) -> Service:
     """Build every read-only thing a webhook needs once, so a request only reads them."""
     from .safety import error_pages
-    audio = audio or NoAudio()
-    link = Links.for_app(settings.public_base_url, app)
-    lines = {(lang, rate): Line(content, Speaker(content, rate, audio), link)
-             for lang, content in contents.items() for rate in RATES}
-    svc = Service(settings, contents, audio=audio, clock=clock, lines=lines,
+    svc = Service(settings, contents, audio=audio or NoAudio(), clock=clock,
+                  link=Links.for_app(settings.public_base_url, app),
                   validator=RequestValidator(settings.auth_token) if settings.auth_token else None)
     return replace(svc, error_pages=error_pages(svc))

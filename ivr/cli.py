@@ -6,7 +6,11 @@ import sys
 
 import click
 
+from .call import call
+from .check import check
 from .content import ContentError
+from .flowmap import map_command
+from .number import number
 from .settings import SettingsError
 
 
@@ -32,3 +36,10 @@ def serve(bind: str, workers: int | None):
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
                                "--bind", bind, *(["--workers", str(workers)] if workers else []),
                                "ivr:create_app()"])
+
+
+# Each staff tool lives in its own module; one line each here keeps merges easy.
+main.add_command(call)
+main.add_command(check)
+main.add_command(map_command)
+main.add_command(number)

@@ -21,9 +21,14 @@ REQUIRED_PHRASES = (
     "error", "goodbye",
 )
 REQUIRED_ADVISER = (
-    "connecting", "closed", "hours", "day_range", "no_answer", "emergency", "helpline",
-    "try_again", "to_guidance", "number_again", "whisper", "whisper_missed",
+    "connecting", "closed", "closed_today", "hours", "day_range", "day_list",
+    "clock_hours", "on_the_hour", "quarter_past", "half_past", "quarter_to",
+    "morning", "afternoon", "evening", "night", "midday", "midnight",
+    "no_answer", "emergency", "helpline", "try_again", "to_guidance", "number_again",
+    "whisper", "whisper_missed",
 )
+# Words the line puts into other sentences (adviser hours), never said alone: not prompts.
+ADVISER_WORDS = ("clock_hours", "midday", "midnight")
 
 
 class ContentError(Exception):
@@ -96,7 +101,7 @@ class Content:
         out = [Prompt(f"phrase.{k}", v, self.lines.get(f"phrase.{k}", 0))
                for k, v in self.phrases.items()]
         out += [Prompt(f"adviser.{k}", v, self.lines.get(f"adviser.{k}", 0))
-                for k, v in self.adviser.items() if "{" not in v]
+                for k, v in self.adviser.items() if "{" not in v and k not in ADVISER_WORDS]
         for menu in self.menus.values():
             out.append(Prompt(f"menu.{menu.id}", menu.say, menu.line))
             out += [Prompt(f"menu.{menu.id}.{o.key}", o.say, o.line)
@@ -206,6 +211,12 @@ class _Reader:
                              f"The known ones are: {', '.join(required)}")
         return out
 
+    def clock_hours(self, adviser: dict[str, str]) -> dict[str, str]:
+        if len(adviser.get("clock_hours", "").split(",")) != 12:
+            self.problem(self.lines.get("adviser.clock_hours", 1), "'clock_hours' should be the 12 hours "
+                         "of the clock as words, from twelve to eleven, separated by commas")
+        return adviser
+
     def read(self) -> Content:
         say = self.part("say")
         language = self.text(self.raw, "language", "the file")
@@ -218,7 +229,7 @@ class _Reader:
             digits=self.words("digits", 10),
             weekdays=self.words("weekdays", 7),
             phrases=self.strings("phrases", REQUIRED_PHRASES),
-            adviser=self.strings("adviser", REQUIRED_ADVISER),
+            adviser=self.clock_hours(self.strings("adviser", REQUIRED_ADVISER)),
             menus=self.menus(),
             sections=self.sections(),
             lines=self.lines,
@@ -229,13 +240,13 @@ class _Reader:
         return content
 
     def menus(self) -> dict[str, Menu]:
-        menus = {}
-        for menu_id, raw in self.part("menus").items():
+        menus, part = {}, self.part("menus")
+        for menu_id, raw in part.items():
             if not isinstance(raw, dict):
                 self.problem(self.raw["menus"].key_lines[menu_id], f"menu '{menu_id}' needs 'say' and 'options'")
                 continue
             menus[str(menu_id)] = Menu(str(menu_id), self.text(raw, "say", f"menu '{menu_id}'"),
-                                       self.options(menu_id, raw), raw.line)
+                                       self.options(menu_id, raw), part.key_lines[menu_id])
         if MAIN not in menus:
             self.problem(self.raw.key_lines.get("menus", 1), f"'menus' needs a '{MAIN}' menu: the first one callers hear")
         return menus
@@ -265,15 +276,15 @@ class _Reader:
         return out
 
     def sections(self) -> dict[str, Section]:
-        sections = {}
-        for section_id, raw in self.part("sections").items():
+        sections, part = {}, self.part("sections")
+        for section_id, raw in part.items():
             if not isinstance(raw, dict):
                 self.problem(self.raw["sections"].key_lines[section_id],
                              f"section '{section_id}' needs 'title' and 'say'")
                 continue
             sections[str(section_id)] = Section(
                 str(section_id), self.text(raw, "title", f"section '{section_id}'"),
-                self.text(raw, "say", f"section '{section_id}'"), raw.line)
+                self.text(raw, "say", f"section '{section_id}'"), part.key_lines[section_id])
         return sections
 
     def check_tree(self, content: Content) -> None:

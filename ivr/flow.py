@@ -130,7 +130,7 @@ def keypress(line: Line, where: Where, digits: str, adviser: Callable[[Where], V
         return at_node(line, replace(fresh, node=MAIN))
     if isinstance(node, Menu) and key in node.options:
         return at_node(line, replace(fresh, node=node.options[key].go))
-    missed = replace(where, misses=min(where.misses + 1, 9))
+    missed = replace(where, misses=min(where.misses + 1, MAX_MISSES))
     return at_node(line, missed, full=False, before=(line.phrase("wrong_key"),))
 
 

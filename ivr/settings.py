@@ -82,31 +82,49 @@ def parse_adviser(value: str, problems: list[str]) -> str:
 
 _HOURS = re.compile(r"(?P<days>[a-z]{3}(?:-[a-z]{3})?(?:,[a-z]{3}(?:-[a-z]{3})?)*)\s+"
                     r"(?P<opens>\d{1,2}:\d{2})-(?P<closes>\d{1,2}:\d{2})")
+END_OF_DAY = time.max  # closing at "24:00" (or "23:59"): open until midnight
+SPOKEN_MINUTES = (0, 15, 30, 45)  # times the line can say plainly: nine, quarter past, half past, quarter to
+
+
+def _days(spans: str) -> list[int]:
+    """'mon-fri,sun' -> [0, 1, 2, 3, 4, 6]; ValueError for an unknown day or a backwards range."""
+    days: list[int] = []
+    for span in spans.split(","):
+        first, _, last = span.partition("-")
+        a, b = DAYS.index(first), DAYS.index(last or first)
+        if b < a:
+            raise ValueError(span)
+        days += range(a, b + 1)
+    return days
+
+
+def _clock(value: str, closing: bool) -> time:
+    if closing and value in ("24:00", "23:59"):  # both are how people write "until midnight"
+        return END_OF_DAY
+    return time.fromisoformat(value.zfill(5))
 
 
 def parse_hours(value: str, problems: list[str]) -> tuple[Opening, ...]:
-    """'Mon-Fri 09:00-17:00; Sat 10:00-13:00' -> openings, in UK local time."""
+    """'Mon-Fri 09:00-17:00; Sat 10:00-13:00' -> openings, in UK local time (24:00 closes at midnight)."""
     out = []
     for part in filter(None, (p.strip().lower() for p in value.split(";"))):
         m = _HOURS.fullmatch(part)
-        days: list[int] = []
         try:
             if not m:
-                raise ValueError
-            for span in m["days"].split(","):
-                first, _, last = span.partition("-")
-                a, b = DAYS.index(first), DAYS.index(last or first)
-                if b < a:
-                    raise ValueError
-                days += range(a, b + 1)
-            opens, closes = time.fromisoformat(m["opens"].zfill(5)), time.fromisoformat(m["closes"].zfill(5))
+                raise ValueError(part)
+            days, opens, closes = _days(m["days"]), _clock(m["opens"], False), _clock(m["closes"], True)
         except ValueError:
             problems.append(f"ADVISER_HOURS: cannot read '{part}'; write it like 'Mon-Fri 09:00-17:00; Sat 10:00-13:00'")
             continue
         if closes <= opens:
-            problems.append(f"ADVISER_HOURS: in '{part}' the closing time is not after the opening time")
+            problems.append(f"ADVISER_HOURS: in '{part}' the closing time is not after the opening time "
+                            "(hours cannot run past midnight; write 24:00 to close at midnight)")
             continue
-        out.append(Opening(tuple(days), opens, closes))
+        if any(t != END_OF_DAY and t.minute not in SPOKEN_MINUTES for t in (opens, closes)):
+            problems.append(f"ADVISER_HOURS: in '{part}' use times on the hour or at quarter past, half past "
+                            "or quarter to (like 09:00, 09:15, 09:30, 09:45), so the line can say them plainly")
+            continue
+        out.append(Opening(tuple(sorted(set(days))), opens, closes))
     return tuple(out)
 
 
@@ -129,8 +147,10 @@ def from_env(env: Mapping[str, str]) -> Settings:
     if not token and not dev:
         problems.append("TWILIO_AUTH_TOKEN: missing. Copy it from the Twilio console, or set "
                         "IVR_DEV_MODE=1 to try the line on this computer without checking signatures")
-    base = get("PUBLIC_BASE_URL", "http://localhost:8000" if dev else "").rstrip("/")
-    if not re.fullmatch(r"https?://[^/\s]+(/\S*)?", base):
+    base = get("PUBLIC_BASE_URL").rstrip("/")
+    if dev and not base:
+        pass  # development: links follow whatever address the request came to
+    elif not re.fullmatch(r"https?://[^/\s]+(/\S*)?", base):
         problems.append("PUBLIC_BASE_URL: missing or not a web address; set it to the address Twilio "
                         "calls, like https://line.example.org")
     elif not dev and not base.startswith("https://"):
@@ -144,6 +164,9 @@ def from_env(env: Mapping[str, str]) -> Settings:
     advisers = tuple(parse_adviser(a.strip(), problems) for a in get("ADVISER_NUMBERS").split(",") if a.strip())
     if len(advisers) > 10:
         problems.append("ADVISER_NUMBERS: at most 10 advisers can be rung at once")
+    if advisers and not get("SERVICE_NUMBER"):
+        problems.append("SERVICE_NUMBER: needed whenever ADVISER_NUMBERS is set, even in development mode; "
+                        "without it an adviser's phone would show the caller's own number")
     hours = parse_hours(get("ADVISER_HOURS", "Mon-Fri 09:00-17:00"), problems)
     helpline = get("HELPLINE_NUMBER", "0808 2000 247")
     if helpline:

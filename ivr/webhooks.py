@@ -25,10 +25,15 @@ def service():
     return current_app.extensions["ivr"]
 
 
+def public_base() -> str:
+    """Our address as Twilio sees it: the setting, not whatever a proxy handed to us."""
+    return service().settings.public_base_url or request.host_url.rstrip("/")
+
+
 def public_url() -> str:
-    """The URL Twilio signed: our public base, not whatever a proxy handed to us."""
+    """The URL Twilio signed."""
     query = request.query_string.decode("latin-1")
-    return service().settings.public_base_url + request.path + (f"?{query}" if query else "")
+    return public_base() + request.path + (f"?{query}" if query else "")
 
 
 @bp.before_request

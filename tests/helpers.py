@@ -1,0 +1,34 @@
+"""Shared by the tests of the staff tools: run `ivr ...` as staff would, isolated from this machine."""
+from __future__ import annotations
+
+import shlex
+
+import pytest
+from click.testing import CliRunner
+
+from ivr.cli import main
+
+# Settings that would leak in from the machine running the tests.
+SETTINGS = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL", "SERVICE_NUMBER", "ADVISER_NUMBERS",
+            "ADVISER_HOURS", "ADVISER_CLOSED_DAYS", "HELPLINE_NUMBER", "ADVISER_RING_SECONDS", "IVR_DEV_MODE",
+            "CONTENT_DIR", "AUDIO_DIR", "AUDIO_BASE_URL", "DEFAULT_LANGUAGE")
+
+
+def isolate(monkeypatch, tmp_path) -> None:
+    """No .env and no settings from this machine: each test says what it needs."""
+    monkeypatch.chdir(tmp_path)
+    for name in SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def isolated(monkeypatch, tmp_path):
+    """A test module that imports this fixture runs each test isolated, in its own folder."""
+    isolate(monkeypatch, tmp_path)
+
+
+def ivr(command: str, **env: str):
+    """Run one `ivr ...` command line and return click's result (output, exit_code)."""
+    args = shlex.split(command)
+    assert args[0] == "ivr", command
+    return CliRunner().invoke(main, args[1:], env=env or None, catch_exceptions=False)

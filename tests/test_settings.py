@@ -1,0 +1,101 @@
+"""Adviser settings are checked at start-up: a bad one stops the line with a message naming it."""
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from ivr import create_app
+from ivr.settings import END_OF_DAY, Opening, SettingsError, from_env
+
+from .conftest import settings
+
+
+def problems(**overrides) -> str:
+    with pytest.raises(SettingsError) as err:
+        from_env(settings(**overrides))
+    return str(err.value)
+
+
+@pytest.mark.parametrize("numbers", ["+44 20 7946 09", "not a number", "+442079460901,12345",
+                                     "sip:adviser", "sip:a@b@c", "client:jo smith", "client:"])
+def test_a_malformed_adviser_number_stops_start_up_naming_the_setting(numbers):
+    assert "ADVISER_NUMBERS:" in problems(ADVISER_NUMBERS=numbers)
+
+
+def test_start_up_itself_stops_on_a_bad_adviser_number(tmp_path):
+    with pytest.raises(SettingsError, match="ADVISER_NUMBERS: '0800 NOPE'"):
+        create_app(settings(ADVISER_NUMBERS="0800 NOPE", AUDIO_DIR=str(tmp_path)))
+
+
+def test_more_than_ten_advisers_cannot_be_rung_at_once():
+    many = ",".join(f"+4420794609{n:02d}" for n in range(11))
+    assert "ADVISER_NUMBERS: at most 10" in problems(ADVISER_NUMBERS=many)
+
+
+def test_adviser_numbers_are_kept_in_e164():
+    s = from_env(settings(ADVISER_NUMBERS="020 7946 0901, +44 (0)20 7946 0902 ,sip:a@pbx.example.org,client:jo"))
+    assert s.advisers == ("+442079460901", "+442079460902", "sip:a@pbx.example.org", "client:jo")
+
+
+def test_no_adviser_numbers_is_allowed_and_means_closed():
+    assert from_env(settings(ADVISER_NUMBERS="")).advisers == ()
+
+
+def test_advisers_need_the_service_number_even_in_development_mode():
+    text = problems(SERVICE_NUMBER="", IVR_DEV_MODE="1", TWILIO_AUTH_TOKEN="")
+    assert "SERVICE_NUMBER: needed whenever ADVISER_NUMBERS is set" in text
+
+
+def test_a_bad_service_number_is_named_once():
+    text = problems(SERVICE_NUMBER="12")
+    assert text.count("SERVICE_NUMBER") == 1
+
+
+@pytest.mark.parametrize("hours", [
+    "Mon-Fri 9-5", "Mon-Fri 09:00 to 17:00", "Funday 09:00-17:00", "Fri-Mon 09:00-17:00",
+    "Mon-Fri 25:00-26:00", "Mon-Fri 09:00-17:00; nonsense", "weekdays", "Mon 09:00-17:00,",
+])
+def test_hours_that_do_not_parse_stop_start_up_naming_the_setting(hours):
+    assert "ADVISER_HOURS: cannot read" in problems(ADVISER_HOURS=hours)
+
+
+def test_hours_that_close_before_they_open_are_refused():
+    assert "closing time is not after the opening time" in problems(ADVISER_HOURS="Mon 17:00-09:00")
+
+
+@pytest.mark.parametrize("hours", ["Mon-Fri 09:10-17:00", "Mon 09:00-17:05"])
+def test_hours_the_line_cannot_say_plainly_are_refused(hours):
+    assert "ADVISER_HOURS: in" in problems(ADVISER_HOURS=hours)
+
+
+def test_hours_read_as_uk_weekly_openings():
+    s = from_env(settings(ADVISER_HOURS="Mon-Wed,Fri 09:30-17:45; sat 10:00-24:00; Sun 00:00-23:59"))
+    assert s.hours == (Opening((0, 1, 2, 4), time(9, 30), time(17, 45)),
+                       Opening((5,), time(10), END_OF_DAY), Opening((6,), time(0), END_OF_DAY))
+
+
+def test_empty_hours_are_allowed_and_mean_closed():
+    assert from_env(settings(ADVISER_HOURS="")).hours == ()
+
+
+def test_closed_days_are_dates():
+    s = from_env(settings(ADVISER_CLOSED_DAYS="2026-12-25, 2026-12-28"))
+    assert s.closed_days == {date(2026, 12, 25), date(2026, 12, 28)}
+    assert "ADVISER_CLOSED_DAYS: '25/12/2026'" in problems(ADVISER_CLOSED_DAYS="25/12/2026")
+
+
+@pytest.mark.parametrize("ring", ["4", "61", "twenty", "-5"])
+def test_ring_seconds_must_be_5_to_60(ring):
+    assert "ADVISER_RING_SECONDS:" in problems(ADVISER_RING_SECONDS=ring)
+
+
+def test_a_bad_helpline_number_is_named():
+    assert "HELPLINE_NUMBER:" in problems(HELPLINE_NUMBER="0808 2000")
+
+
+def test_every_bad_adviser_setting_is_named_at_once():
+    text = problems(ADVISER_NUMBERS="nope", ADVISER_HOURS="never", ADVISER_CLOSED_DAYS="someday",
+                    ADVISER_RING_SECONDS="0")
+    for name in ("ADVISER_NUMBERS", "ADVISER_HOURS", "ADVISER_CLOSED_DAYS", "ADVISER_RING_SECONDS"):
+        assert f"{name}:" in text
