@@ -6,24 +6,31 @@ audio index, no URL building. If even that lookup fails, LAST_RESORT is a plain 
 """
 from __future__ import annotations
 
+from twilio.twiml.voice_response import Hangup, VoiceResponse
+
 from . import flow
 from .flow import RATES, Where
 
-XML = '<?xml version="1.0" encoding="UTF-8"?>'
+def _last_resort() -> str:
+    """The same choices as flow.error, in English, with Twilio's built-in voice.
 
-# The same choices as flow.error, in English, with Twilio's built-in voice. Relative URLs: Twilio
-# resolves them against the URL it just fetched, so this needs nothing from the settings.
-LAST_RESORT = XML + (
-    '<Response><Gather action="/voice/key?node=main&amp;misses=0&amp;lang=en-GB&amp;rate=normal" '
-    'actionOnEmptyResult="false" finishOnKey="" input="dtmf" method="POST" numDigits="1" timeout="6">'
-    '<Say language="en-GB">Sorry, something went wrong on this line. '
-    'If you are in danger, hang up and call nine nine nine. To talk to an adviser, press 9.</Say>'
-    '</Gather><Redirect method="POST">/voice/silence?node=main&amp;misses=1&amp;lang=en-GB&amp;rate=normal'
-    '</Redirect></Response>')
+    Relative URLs: Twilio resolves them against the URL it just fetched, so this needs nothing
+    from the settings or the content file, which are exactly what may have failed.
+    """
+    here = "node=main&misses=0&lang=en-GB&rate=normal"
+    response = VoiceResponse()
+    gather = response.gather(action=f"/voice/key?{here}", action_on_empty_result=False, finish_on_key="",
+                             input="dtmf", method="POST", num_digits=1, timeout=flow.TIMEOUT_SECONDS)
+    gather.say("Sorry, something went wrong on this line. If you are in danger, hang up and call "
+               "nine nine nine. To talk to an adviser, press 9.", language="en-GB")
+    response.redirect(f"/voice/silence?{here.replace('misses=0', 'misses=1')}", method="POST")
+    return str(response)
 
+
+LAST_RESORT = _last_resort()
 # An adviser's leg is joined to the caller when its document ends, so on an error it must hang up:
 # an unscreened leg (perhaps a voicemail) never takes the call, and the caller's <Dial> moves on.
-ADVISER_LEG_HANGUP = XML + "<Response><Hangup /></Response>"
+ADVISER_LEG_HANGUP = str(VoiceResponse().append(Hangup()))
 
 
 def error_pages(svc) -> dict[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+from dataclasses import replace
 from datetime import datetime, timezone
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
@@ -12,7 +13,6 @@ from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntit
 
 from . import adviser, flow, safety
 from .flow import Line, Where
-from .render import render
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger("ivr.webhooks")
@@ -61,8 +61,32 @@ def signed_by_twilio(validator, signature: str) -> bool:
     return hmac.compare_digest(expected.encode(), signature.encode()) or validator.validate(url, form, signature)
 
 
+def render(response: VoiceResponse) -> str:
+    return str(response)
+
+
 def twiml(response: VoiceResponse | str) -> Response:
     return Response(response if isinstance(response, str) else render(response), mimetype="text/xml")
+
+
+# A guidance page depends only on where the caller is, the key pressed and the start-up content
+# (never on who calls or when), so each one is built once per process and then served as text.
+# The adviser path depends on the clock and is always built fresh.
+GUIDANCE_PAGES = {
+    "answer": lambda line, here, key: flow.answer(line, here),
+    "key": lambda line, here, key: flow.keypress(line, here, key, adviser=None),
+    "silence": lambda line, here, key: flow.silence(line, here),
+    "fallback": lambda line, here, key: flow.error(line, here),
+}
+PAGE_CACHE_SIZE = 4096  # more than every node x misses x key x language x rate
+
+
+def build_page(svc, step: str, here: Where, key: str, base: str) -> str:
+    return render(GUIDANCE_PAGES[step](svc.line(here), here, key))
+
+
+def guidance_page(step: str, here: Where, key: str = "") -> str:
+    return current_app.extensions["ivr_pages"](step, here, key, public_base())
 
 
 def where() -> Where:
@@ -108,6 +132,9 @@ def voice_view(fn):
 
 def init_app(app: Flask) -> None:
     """Whatever escapes a view (or a hook around it) still gets a safe answer, never a 500 page."""
+    app.extensions["ivr_pages"] = functools.lru_cache(maxsize=PAGE_CACHE_SIZE)(
+        lambda *page: build_page(app.extensions["ivr"], *page))
+
     @app.errorhandler(InternalServerError)
     def last_resort(error):
         return twiml(safe_answer()) if request.blueprint == bp.name else error
@@ -116,28 +143,28 @@ def init_app(app: Flask) -> None:
 @bp.post("")
 @voice_view
 def answer():
-    return flow.answer(line_for(here := where()), here)
+    return guidance_page("answer", where())
 
 
 @bp.post("/key")
 @voice_view
 def key():
-    here = where()
-    line = line_for(here)
-    return flow.keypress(line, here, digits(),
-                         adviser=lambda at: adviser.offer(line, service().settings, at, now()))
+    here, pressed = where(), flow.plain_key(digits())
+    if pressed in flow.ADVISER_KEYS:
+        return adviser.offer(line_for(here), service().settings, replace(here, misses=0), now())
+    return guidance_page("key", here, pressed)
 
 
 @bp.post("/silence")
 @voice_view
 def silence():
-    return flow.silence(line_for(here := where()), here)
+    return guidance_page("silence", where())
 
 
 @bp.post("/fallback")
 @voice_view
 def fallback():
-    return flow.error(line_for(here := where()), here)
+    return guidance_page("fallback", where())
 
 
 @bp.post("/status")

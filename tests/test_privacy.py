@@ -43,7 +43,7 @@ def place_calls(client, number: str, monkeypatch) -> int:
     caller.post("/voice/fallback", ErrorCode="11200")
     requests = len(caller.statuses)
     with monkeypatch.context() as m:
-        m.setattr("ivr.flow.keypress", lambda *a, **k: 1 / 0)  # the error path logs a traceback
+        m.setattr("ivr.webhooks.guidance_page", lambda *a, **k: 1 / 0)  # the error path logs a traceback
         caller.press("1")
         requests += 1
     status = wire.post(client, "/voice/status", None, [*caller.params(CallStatus="completed").items()])

@@ -16,7 +16,6 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ivr import flow
 from ivr.adviser import CALLER_GONE
-from ivr.render import render
 
 from . import wire
 from .conftest import settings
@@ -193,38 +192,6 @@ def test_the_audio_route_answers_a_file_or_404(app, client):
         if response.status_code == 200:
             assert response.mimetype.startswith("audio/")
     property_()
-
-
-# -- the fast TwiML writer says exactly what twilio's would -------------------------------------
-
-xml_text = st.text(alphabet=st.characters(blacklist_categories=["Cs", "Cc"]) | st.sampled_from("\n\r\t&<>\"'"),
-                   max_size=30)
-
-
-@given(texts=st.lists(xml_text, min_size=0, max_size=4), action=xml_text, flag=st.booleans(),
-       timeout=st.integers(0, 99), voice=st.none() | xml_text)
-def test_render_writes_the_same_bytes_as_twilio(texts, action, flag, timeout, voice):
-    response = VoiceResponse()
-    gather = response.gather(action=action, action_on_empty_result=flag, timeout=timeout, finish_on_key="")
-    for text in texts:
-        gather.say(text, voice=voice)
-    response.redirect(action, method="POST")
-    response.hangup()
-    response.pause()
-    assert render(response) == str(response)
-
-
-def test_render_matches_twilio_for_every_document_the_line_sends(app):
-    svc = app.extensions["ivr"]
-    content = svc.contents["en-GB"]
-    for node in [*content.menus, *content.sections]:
-        for misses in (0, 2):
-            here = flow.Where(node=node, misses=misses)
-            line = svc.line(here)
-            docs = [flow.answer(line, here), flow.silence(line, here), flow.error(line, here)]
-            docs += [flow.keypress(line, here, key, adviser=lambda at: flow.at_node(line, at)) for key in KEYS]
-            for doc in docs:
-                assert render(doc) == str(doc)
 
 
 # -- Faults: an exception anywhere still gives the caller a way to get help -----------------------
