@@ -23,9 +23,9 @@ def main():
 
 @main.command()
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Address and port to listen on.")
-@click.option("--workers", default=lambda: os.cpu_count() or 2, show_default="one per core",
+@click.option("--workers", type=int, default=None, show_default="WEB_CONCURRENCY, else one per core",
               help="Worker processes.")
-def serve(bind: str, workers: int):
+def serve(bind: str, workers: int | None):
     """Start the line with gunicorn, a production web server."""
     from . import create_app
 
@@ -34,8 +34,10 @@ def serve(bind: str, workers: int):
     except (SettingsError, ContentError) as exc:
         click.echo(f"The line cannot start.\n{exc}", err=True)
         sys.exit(2)
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--bind", bind, "--workers", str(workers),
-                               "--timeout", "15", "--access-logfile", "-", "ivr:create_app()"])
+    # Timeouts, preloading and logging (no access log, no bodies) are in ivr/gunicorn_conf.py.
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
+                               "--bind", bind, *(["--workers", str(workers)] if workers else []),
+                               "ivr:create_app()"])
 
 
 # Each staff tool lives in its own module; one line each here keeps merges easy.

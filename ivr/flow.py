@@ -12,7 +12,7 @@ from typing import Callable, Mapping
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from .content import MAIN, Content, Menu, Prompt, Section
+from .content import GUIDANCE_KEYS, MAIN, Content, Menu, Prompt, Section
 from .speech import Speaker
 
 TIMEOUT_SECONDS = 6
@@ -20,6 +20,7 @@ MAX_MISSES = 9  # silences or wrong keys in a row; the count only decides what i
 ADVISER_KEYS = ("9", "0")
 MAIN_MENU_KEY, BACK_KEY, AGAIN_KEY = "8", "*", "#"
 RATES = ("normal",)
+LINE_KEYS = frozenset((*GUIDANCE_KEYS, *ADVISER_KEYS, MAIN_MENU_KEY, BACK_KEY, AGAIN_KEY))
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,10 @@ class Where:
         if contents[lang].node(node) is None:
             node = MAIN
         misses = args.get("misses", "0")
-        misses = min(int(misses), MAX_MISSES) if misses.isdigit() else 0
+        if misses.isascii() and misses.isdigit():  # not "²" or "٣", which int() would refuse or read
+            misses = MAX_MISSES if len(misses) > 2 else min(int(misses), MAX_MISSES)
+        else:
+            misses = 0
         rate = args.get("rate", RATES[0])
         return cls(node, misses, lang, rate if rate in RATES else RATES[0])
 
@@ -108,6 +112,15 @@ def node_prompts(line: Line, where: Where, full: bool) -> list[Prompt]:
 
 def at_node(line: Line, where: Where, full: bool = True, before: tuple[Prompt, ...] = ()) -> VoiceResponse:
     return line.gather(where, [*before, *node_prompts(line, where, full)])
+
+
+def plain_key(digits: str) -> str:
+    """The key as the flow reads it: one of the line's keys, '' for none, '?' for anything else.
+
+    Twilio sends one key; anything else (a forged or garbled request) is simply a wrong key.
+    """
+    key = digits.strip()
+    return key if not key or key in LINE_KEYS else "?"
 
 
 def keypress(line: Line, where: Where, digits: str, adviser: Callable[[Where], VoiceResponse]) -> VoiceResponse:

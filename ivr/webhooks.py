@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
+from dataclasses import replace
 from datetime import datetime, timezone
 
-from flask import Blueprint, Response, abort, current_app, g, request, url_for
-from twilio.request_validator import RequestValidator
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from twilio.twiml.voice_response import VoiceResponse
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
-from . import adviser, flow
+from . import adviser, flow, safety
 from .flow import Line, Where
-from .speech import Speaker
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger("ivr.webhooks")
+# Documents played to an adviser's phone, not the caller's.
+ADVISER_LEG = {"voice.adviser_screen", "voice.adviser_accept"}
+MAX_DIGITS = 8  # Twilio sends one key (numDigits=1); more is kept short for the flow and the log
 
 
 def service():
@@ -35,41 +38,70 @@ def public_url() -> str:
 
 @bp.before_request
 def check_signature():
-    settings = service().settings
-    if not settings.auth_token:
+    validator = service().validator
+    if validator is None:
         return None  # development mode, announced loudly at start-up
-    signature = request.headers.get("X-Twilio-Signature", "")
-    params = request.form.to_dict(flat=True) if request.method == "POST" else {}
-    if not signature or not RequestValidator(settings.auth_token).validate(public_url(), params, signature):
-        log.warning("refused a request with a missing or wrong signature: %s", request.path)
+    try:
+        valid = signed_by_twilio(validator, request.headers.get("X-Twilio-Signature", ""))
+    except RequestEntityTooLarge:
+        valid = False  # larger than any body Twilio sends: not Twilio
+    if not valid:
+        g.refused = "signature"  # the request log says so; nothing of the request is read further
         abort(403)
     return None
 
 
-def twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), mimetype="text/xml")
+def signed_by_twilio(validator, signature: str) -> bool:
+    """Every value of every field, as Twilio signs them (repeated fields included)."""
+    if not signature:
+        return False
+    url, form = public_url(), request.form
+    # The exact URL first, with one HMAC; twilio's validate() also tries it with and without a port.
+    expected = validator.compute_signature(url, form)
+    return hmac.compare_digest(expected.encode(), signature.encode()) or validator.validate(url, form, signature)
+
+
+def render(response: VoiceResponse) -> str:
+    return str(response)
+
+
+def twiml(response: VoiceResponse | str) -> Response:
+    return Response(response if isinstance(response, str) else render(response), mimetype="text/xml")
+
+
+# A guidance page depends only on where the caller is, the key pressed and the start-up content
+# (never on who calls or when), so each one is built once per process and then served as text.
+# The adviser path depends on the clock and is always built fresh.
+GUIDANCE_PAGES = {
+    "answer": lambda line, here, key: flow.answer(line, here),
+    "key": lambda line, here, key: flow.keypress(line, here, key, adviser=None),
+    "silence": lambda line, here, key: flow.silence(line, here),
+    "fallback": lambda line, here, key: flow.error(line, here),
+}
+PAGE_CACHE_SIZE = 4096  # more than every node x misses x key x language x rate
+
+
+def build_page(svc, step: str, here: Where, key: str, base: str) -> str:
+    return render(GUIDANCE_PAGES[step](svc.line(here), here, key))
+
+
+def guidance_page(step: str, here: Where, key: str = "") -> str:
+    return current_app.extensions["ivr_pages"](step, here, key, public_base())
 
 
 def where() -> Where:
     svc = service()
     here = Where.from_query(request.args, svc.contents, svc.settings.default_language)
-    g.node = here.node
+    g.node, g.lang = here.node, here.lang
     return here
 
 
 def line_for(here: Where) -> Line:
-    svc = service()
-    content = svc.contents[here.lang]
-    public = public_base()
-
-    def link(endpoint: str, at: Where, **extra) -> str:
-        return public + url_for(endpoint, **at.query(), **extra)
-
-    return Line(content, Speaker(content, here.rate, svc.audio), link)
+    return service().line(here)
 
 
 def digits() -> str:
-    g.key = request.form.get("Digits", "")[:8]
+    g.key = request.form.get("Digits", "")[:MAX_DIGITS]
     return g.key
 
 
@@ -77,12 +109,15 @@ def now() -> datetime:
     return service().clock() if service().clock else datetime.now(timezone.utc)
 
 
-def caller_error() -> VoiceResponse:
-    return flow.error(line_for(Where()), Where())
+def safe_answer() -> str:
+    """What to send when a webhook fails: help for a caller, a hang-up for an adviser's phone."""
+    if request.endpoint in ADVISER_LEG:
+        return safety.ADVISER_LEG_HANGUP
+    return safety.error_page(current_app.extensions.get("ivr"), g.get("lang"))
 
 
-def voice_view(fn, on_error=caller_error):
-    """Run a webhook; on any unexpected error answer with `on_error()`: for a caller, how to get help."""
+def voice_view(fn):
+    """Run a webhook; on any unexpected error the caller still hears how to get help."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
@@ -91,47 +126,51 @@ def voice_view(fn, on_error=caller_error):
             raise
         except Exception:  # noqa: BLE001 - a caller must never hear "an application error"
             log.exception("webhook failed: %s", request.path)
-            return twiml(on_error())
+            return twiml(safe_answer())
     return wrapper
 
 
-def adviser_leg_view(fn):
-    """An adviser's leg fails closed: on any error that leg is hung up, never joined unchecked."""
-    return voice_view(fn, on_error=adviser.refuse)
+def init_app(app: Flask) -> None:
+    """Whatever escapes a view (or a hook around it) still gets a safe answer, never a 500 page."""
+    app.extensions["ivr_pages"] = functools.lru_cache(maxsize=PAGE_CACHE_SIZE)(
+        lambda *page: build_page(app.extensions["ivr"], *page))
+
+    @app.errorhandler(InternalServerError)
+    def last_resort(error):
+        return twiml(safe_answer()) if request.blueprint == bp.name else error
 
 
 @bp.post("")
 @voice_view
 def answer():
-    return flow.answer(line_for(here := where()), here)
+    return guidance_page("answer", where())
 
 
 @bp.post("/key")
 @voice_view
 def key():
-    here = where()
-    line = line_for(here)
-    return flow.keypress(line, here, digits(),
-                         adviser=lambda at: adviser.offer(line, service().settings, at, now()))
+    here, pressed = where(), flow.plain_key(digits())
+    if pressed in flow.ADVISER_KEYS:
+        return adviser.offer(line_for(here), service().settings, replace(here, misses=0), now())
+    return guidance_page("key", here, pressed)
 
 
 @bp.post("/silence")
 @voice_view
 def silence():
-    return flow.silence(line_for(here := where()), here)
+    return guidance_page("silence", where())
 
 
 @bp.post("/fallback")
 @voice_view
 def fallback():
-    return flow.error(line_for(here := where()), here)
+    return guidance_page("fallback", where())
 
 
 @bp.post("/status")
 def status():
-    # Only the outcome, never who called.
-    log.info("call ended: status=%s duration=%s", request.form.get("CallStatus", "?"),
-             request.form.get("CallDuration", "?"))
+    # Only the outcome goes to the request log, never who called. Twilio ignores this answer.
+    g.outcome = request.form.get("CallStatus", "?")[:20]
     return Response(status=204)
 
 
@@ -167,12 +206,14 @@ def adviser_silence():
 
 
 @bp.post("/adviser/screen")
-@adviser_leg_view
+@voice_view
 def adviser_screen():
     return adviser.screen(line_for(here := where()), here)
 
 
 @bp.post("/adviser/accept")
-@adviser_leg_view
+@voice_view
 def adviser_accept():
     return adviser.accept(digits())
+
+

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings as hypothesis_settings
 
 from ivr import content, create_app
 from ivr import settings as settings_mod
@@ -11,6 +13,14 @@ from .caller import SERVICE, Caller
 
 BASE = "https://line.example.org"
 TOKEN = "test-token"
+
+# Property tests: quick by default so the suite stays within a few minutes on 2 cores;
+# HYPOTHESIS_PROFILE=thorough for a long search before a release.
+hypothesis_settings.register_profile("default", max_examples=60, deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None,
+                                     suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def settings(**overrides) -> dict:

@@ -234,3 +234,22 @@ def test_no_caller_is_ever_recorded_texted_or_called_back(app, client):
         caller.dial_ends("no-answer")
         tags.update(el.tag for el in caller.doc.iter())
     assert not tags & {"Record", "Sms", "Message", "Enqueue", "Conference"}
+
+
+def test_pages_built_once_still_follow_the_clock_for_the_adviser(make_app):
+    from datetime import datetime, timezone
+    clock = {"now": datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)}  # a Tuesday noon
+    app = make_app(CLOCK=lambda: clock["now"], ADVISER_HOURS="Mon-Fri 09:00-17:00")
+    first = Caller(app.test_client(), "https://line.example.org", "test-token").dial().press("9")
+    assert first.said("Connecting you to an adviser.")
+    clock["now"] = datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc)  # the same day, after hours
+    later = Caller(app.test_client(), "https://line.example.org", "test-token").dial().press("9")
+    assert later.said("Our advisers cannot take calls right now.")
+
+
+def test_two_callers_in_the_same_place_hear_the_same_and_nothing_of_each_other(client):
+    one = Caller(client, "https://line.example.org", "test-token", from_number="+442079460111").dial().press("2")
+    two = Caller(client, "https://line.example.org", "test-token", from_number="+442079460222").dial().press("2")
+    assert one.last == two.last
+    import xml.etree.ElementTree as ET
+    assert "460111" not in ET.tostring(two.doc, encoding="unicode")
