@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Mapping
 
-from flask import Blueprint, abort, current_app, send_from_directory
+from flask import Blueprint, abort, current_app, has_request_context, request, send_from_directory
 
 from . import engines
 from .audio_build import items, settings_hash
@@ -29,7 +29,8 @@ def load_index(settings: Settings, contents: Mapping[str, Content], env: Mapping
     except ValueError as exc:
         raise SettingsError([str(exc)]) from exc
     base = settings.audio_base_url or f"{settings.public_base_url}{bp.url_prefix}"
-    index = ManifestIndex(settings.audio_dir, base, {rate: settings_hash(engine, rate) for rate in RATES})
+    index = ManifestIndex(settings.audio_dir, base, {rate: settings_hash(engine, rate) for rate in RATES},
+                          host=_request_host)
     statuses = [index.status(i.language, i.rate, i.prompt) for i in items(contents, settings)]
     fallback = len(statuses) - statuses.count("current")
     if fallback:
@@ -39,6 +40,11 @@ def load_index(settings: Settings, contents: Mapping[str, Content], env: Mapping
     else:
         log.info("audio: all %d prompts have current audio", len(statuses))
     return index
+
+
+def _request_host() -> str:
+    """Without PUBLIC_BASE_URL (development), audio links follow the address the line was called on."""
+    return request.host_url.rstrip("/") if has_request_context() else ""
 
 
 @bp.get("/<name>")

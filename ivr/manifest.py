@@ -13,6 +13,7 @@ import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 from .content import Prompt
 
@@ -87,9 +88,11 @@ class Manifest:
 class ManifestIndex:
     """The AudioIndex the line uses: loaded once at start-up, then dictionary look-ups only."""
 
-    def __init__(self, folder: Path, base_url: str, settings_hashes: dict[str, str]):
+    def __init__(self, folder: Path, base_url: str, settings_hashes: dict[str, str],
+                 host: Callable[[], str] = lambda: ""):
         self.folder = Path(folder)
         self.base_url = base_url.rstrip("/")
+        self.host = host  # for a base without a host (development): the address being called
         self.settings_hashes = settings_hashes  # rate -> hash of what the build would use now
         manifest = Manifest.load(self.folder)
         # A file deleted by hand counts as missing, checked here once rather than per request.
@@ -110,7 +113,7 @@ class ManifestIndex:
     def url(self, language: str, rate: str, prompt: Prompt) -> str | None:
         if self.status(language, rate, prompt) != "current":
             return None
-        return f"{self.base_url}/{self._entry(language, rate, prompt).file}"
+        return f"{self._base()}/{self._entry(language, rate, prompt).file}"
 
     def duration(self, language: str, rate: str, prompt: Prompt) -> float | None:
         if self.status(language, rate, prompt) != "current":
@@ -119,4 +122,7 @@ class ManifestIndex:
 
     def texts(self) -> dict[str, str]:
         """URL -> the words in it (for tests and the listening benchmark)."""
-        return {f"{self.base_url}/{e.file}": e.text for e in self.entries.values()}
+        return {f"{self._base()}/{e.file}": e.text for e in self.entries.values()}
+
+    def _base(self) -> str:
+        return self.base_url if "://" in self.base_url else self.host() + self.base_url

@@ -109,3 +109,10 @@ def test_before_any_build_every_prompt_is_spoken_and_startup_says_so(make_app, c
     assert f"{total} of {total} prompts" in caplog.text and "ivr build-audio" in caplog.text
     caller = Caller(app.test_client(), BASE, TOKEN).dial()
     assert not caller.played and caller.said("To hear about calling the police, press 1.")
+
+
+def test_in_development_audio_links_follow_the_address_called(make_app, built_audio):
+    app = make_app(AUDIO_DIR=str(built_audio), TTS_ENGINE="piper", IVR_DEV_MODE="1", TWILIO_AUTH_TOKEN="",
+                   PUBLIC_BASE_URL="")
+    response = app.test_client().post("/voice", base_url="http://10.0.0.5:8000")
+    assert b"<Play>http://10.0.0.5:8000/audio/en-GB.normal.phrase.welcome." in response.data
