@@ -110,7 +110,7 @@ def build(contents: Mapping[str, Content], settings: Settings, engine: engines.E
             new.failed = dict(summary.failed)
         if new != old:
             new.save(folder)  # the moment the new audio goes live
-        summary.removed = remove_unused(folder, new)
+        summary.removed = remove_unused(folder, new, old)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -182,9 +182,13 @@ def process(item: Item, raw: Path, staging: Path, engine: engines.Engine) -> Ent
                  peak_dbfs=measured.peak_dbfs, wpm=measured.wpm)
 
 
-def remove_unused(folder: Path, manifest: Manifest) -> list[str]:
-    """Delete audio no prompt uses any more, and leftovers of builds that were killed."""
-    used = {e.file for e in manifest.entries.values()} | KEEP
+def remove_unused(folder: Path, manifest: Manifest, previous: Manifest) -> list[str]:
+    """Delete audio no prompt uses any more, and leftovers of builds that were killed.
+
+    The previous build's files stay one build longer: a line still running on the previous
+    manifest (until it is restarted) must never hand Twilio a file that is gone.
+    """
+    used = {e.file for m in (manifest, previous) for e in m.entries.values()} | KEEP
     removed = []
     for path in folder.iterdir():
         if path.name.startswith(".staging-") and path.is_dir():
