@@ -139,7 +139,7 @@ def test_numbers_are_dialled_in_e164_however_they_were_written(line):
 
 def test_the_caller_hears_connecting_then_ringing_never_music(line):
     caller = press_nine(line())
-    assert caller.last == [f"{CONNECTING} To go back to the guidance, press star."]
+    assert caller.last == [f"{CONNECTING} To stop waiting, press star."]
     assert [el.tag for el in caller.doc] == ["Say", "Dial"]  # no <Play> of hold music, no queue
     assert caller.dial_element().get("ringTone") == "uk"
 

@@ -59,7 +59,7 @@ def test_a_key_that_is_not_on_a_phone_is_refused_with_an_example():
 
 def test_an_answered_adviser_hears_the_whisper_and_accepts():
     out = lines(ivr(f"ivr call --keys 9 --adviser answered {WEEKDAY_MORNING}", **OPEN))
-    assert "Line: Connecting you to an adviser. You will hear ringing. To go back to the guidance, press star." in out
+    assert "Line: Connecting you to an adviser. You will hear ringing. To stop waiting, press star." in out
     assert "Adviser's phone hears: A call from the helpline. Press 1 to take it." in out
     assert "(The adviser presses 1.)" in out
     assert out[-2:] == ["Line: Thank you for calling. Goodbye.", "(The line hangs up.)"]
