@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from dataclasses import dataclass, field, replace
 from typing import Callable
 from urllib.parse import quote
 
-from dotenv import dotenv_values
 from flask import Flask, has_request_context, request
 from twilio.request_validator import RequestValidator
 
 from . import content as content_mod
+from . import local
 from . import settings as settings_mod
 from .flow import Line, Where
 from .speech import AudioIndex, NoAudio, Speaker
@@ -74,7 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     deploy never starts half-loaded and the old process keeps serving.
     """
     test_config = dict(test_config or {})
-    env = {**dotenv_values(".env"), **os.environ} if not test_config.pop("IGNORE_ENV", False) else {}
+    env = {} if test_config.pop("IGNORE_ENV", False) else local.environment()
     env.update({k: v for k, v in test_config.items() if isinstance(v, str)})
     settings = settings_mod.from_env(env)
     contents = content_mod.load_all(settings.content_dir)

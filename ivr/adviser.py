@@ -31,8 +31,9 @@ from datetime import datetime, time, timezone
 import phonenumbers
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from .content import Content, Prompt
-from .flow import Line, Link, Where, at_node
+from .content import MAIN, Content, Prompt
+from .flow import (ADVISER_KEYS, AGAIN_KEY, BACK_KEY, MAIN_MENU_KEY, MAX_MISSES, Line, Link, Where,
+                   at_node)
 from .settings import END_OF_DAY, UK, Settings
 
 WHISPER_TIMEOUT_SECONDS = 8
@@ -112,7 +113,8 @@ def spoken_number(content: Content, number: str) -> str:
     """'0808 2000 247' -> 'oh, eight, oh, eight. two, oh, oh, oh. two, four, seven': slowly,
     a pause after every digit and a longer one between the groups the setting uses."""
     groups = number.split()
-    if len(groups) < 2:  # not grouped in the setting: group it the usual national way
+    if len(groups) < 2 or not number.startswith("0"):
+        # Not grouped, or written internationally (+44 ...): say it as a caller in the UK dials it.
         parsed = phonenumbers.parse(number, "GB")
         groups = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL).split()
     return ". ".join(", ".join(content.digits[int(d)] for d in g if d.isdigit()) for g in groups)
@@ -210,17 +212,19 @@ def choice(line: Line, settings: Settings, where: Where, digits: str, now: datet
     """After no adviser could answer: try again, back to the guidance, or the number again."""
     key = digits.strip()
     fresh = replace(where, misses=0)
-    if key in (TRY_AGAIN_KEY, "9", "0"):
+    if key in (TRY_AGAIN_KEY, *ADVISER_KEYS):
         return offer(line, settings, fresh, now)
-    if key in (GUIDANCE_KEY, "*"):
+    if key in (GUIDANCE_KEY, BACK_KEY):
         return at_node(line, fresh)
+    if key == MAIN_MENU_KEY:
+        return at_node(line, replace(fresh, node=MAIN))
     if key == NUMBER_AGAIN_KEY:
         return choices(line, fresh, [helpline_prompt(line.content, settings)])
-    if key == "#":
+    if key == AGAIN_KEY:
         return no_adviser(line, settings, fresh)
     if not key:
         return choices(line, where, [])
-    return choices(line, replace(where, misses=min(where.misses + 1, 9)), [line.phrase("wrong_key")])
+    return choices(line, replace(where, misses=min(where.misses + 1, MAX_MISSES)), [line.phrase("wrong_key")])
 
 
 # -- The adviser's side ----------------------------------------------------------------------
@@ -248,9 +252,3 @@ def accept(digits: str) -> VoiceResponse:
         response.hangup()
     return response
 
-
-def refuse() -> VoiceResponse:
-    """An adviser-leg webhook failed: hang up that leg, so nothing unchecked is ever joined."""
-    response = VoiceResponse()
-    response.hangup()
-    return response

@@ -168,11 +168,11 @@ def from_env(env: Mapping[str, str]) -> Settings:
         problems.append("SERVICE_NUMBER: needed whenever ADVISER_NUMBERS is set, even in development mode; "
                         "without it an adviser's phone would show the caller's own number")
     hours = parse_hours(get("ADVISER_HOURS", "Mon-Fri 09:00-17:00"), problems)
-    helpline = get("HELPLINE_NUMBER", "0808 2000 247")
+    helpline = get("HELPLINE_NUMBER") or "0808 2000 247"  # left empty: the national helpline
     if helpline:
         parse_number(helpline, "HELPLINE_NUMBER", problems)
     ring = get("ADVISER_RING_SECONDS", "25")
-    if not ring.isdigit() or not 5 <= int(ring) <= 60:
+    if not (ring.isascii() and ring.isdigit()) or not 5 <= int(ring) <= 60:
         problems.append(f"ADVISER_RING_SECONDS: '{ring}' should be a whole number of seconds from 5 to 60")
         ring = "25"
     content_dir = Path(get("CONTENT_DIR") or PACKAGE_DIR / "guidance")

@@ -86,7 +86,8 @@ def build_page(svc, step: str, here: Where, key: str, base: str) -> str:
 
 
 def guidance_page(step: str, here: Where, key: str = "") -> str:
-    return current_app.extensions["ivr_pages"](step, here, key, public_base())
+    # Keyed by the Service in force too, so one swapped in (new audio, in tests) gets fresh pages.
+    return current_app.extensions["ivr_pages"](id(service()), step, here, key, public_base())
 
 
 def where() -> Where:
@@ -133,7 +134,7 @@ def voice_view(fn):
 def init_app(app: Flask) -> None:
     """Whatever escapes a view (or a hook around it) still gets a safe answer, never a 500 page."""
     app.extensions["ivr_pages"] = functools.lru_cache(maxsize=PAGE_CACHE_SIZE)(
-        lambda *page: build_page(app.extensions["ivr"], *page))
+        lambda service_id, *page: build_page(app.extensions["ivr"], *page))
 
     @app.errorhandler(InternalServerError)
     def last_resort(error):

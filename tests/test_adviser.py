@@ -220,6 +220,19 @@ def test_the_helpline_number_again_and_hash_repeat(line):
     says_no_adviser_path(caller)
 
 
+def test_eight_on_the_no_adviser_choices_goes_to_the_main_menu(line):
+    caller = press_nine(line()).dial_ends("no-answer").press("8")
+    assert caller.last[0] == "Main menu."
+
+
+@pytest.mark.parametrize("written", ["+44 808 2000 247", "+448082000247", "08082000247"])
+def test_a_helpline_written_any_valid_way_is_said_as_a_uk_caller_dials_it(line, written):
+    caller = press_nine(line(HELPLINE_NUMBER=written)).dial_ends("no-answer")
+    said = " ".join(caller.last)
+    assert "four, four" not in said
+    assert "oh, eight, oh, eight" in said and "two, four, seven" in said
+
+
 def test_try_again_rings_again_and_silence_never_ends_the_call(line):
     caller = press_nine(line())
     caller.dial_ends("no-answer", bridged=False)

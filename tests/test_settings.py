@@ -99,3 +99,23 @@ def test_every_bad_adviser_setting_is_named_at_once():
                     ADVISER_RING_SECONDS="0")
     for name in ("ADVISER_NUMBERS", "ADVISER_HOURS", "ADVISER_CLOSED_DAYS", "ADVISER_RING_SECONDS"):
         assert f"{name}:" in text
+
+
+def test_an_empty_helpline_setting_means_the_national_helpline():
+    assert from_env(settings(HELPLINE_NUMBER="")).helpline_number == "0808 2000 247"
+
+
+@pytest.mark.parametrize("seconds", ["²⁵", "٢٥", "25s", "4", "61"])
+def test_ring_seconds_that_are_not_plain_numbers_are_named_not_a_crash(seconds):
+    assert "ADVISER_RING_SECONDS" in problems(ADVISER_RING_SECONDS=seconds)
+
+
+def test_a_bare_line_in_the_env_file_is_ignored_not_read_as_none(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SERVICE_NUMBER", "ADVISER_NUMBERS", "AUDIO_DIR",
+                 "HELPLINE_NUMBER", "IVR_DEV_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".env").write_text("IVR_DEV_MODE=1\nAUDIO_DIR\nHELPLINE_NUMBER\n")
+    svc = create_app().extensions["ivr"]
+    assert svc.settings.audio_dir.name != "None"
+    assert svc.settings.helpline_number == "0808 2000 247"
