@@ -74,7 +74,7 @@ def twiml(response: VoiceResponse | str) -> Response:
 # The adviser path depends on the clock and is always built fresh.
 GUIDANCE_PAGES = {
     "answer": lambda line, here, key: flow.answer(line, here),
-    "key": lambda line, here, key: flow.keypress(line, here, key, adviser=None),
+    "key": lambda line, here, key: flow.keypress(line, here, key),
     "silence": lambda line, here, key: flow.silence(line, here),
     "fallback": lambda line, here, key: flow.error(line, here),
 }
