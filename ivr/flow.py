@@ -36,7 +36,11 @@ class Where:
 
     @classmethod
     def from_query(cls, args: Mapping[str, str], contents: Mapping[str, Content], default_lang: str) -> "Where":
-        """Read the URL's state, replacing anything unknown with a safe default."""
+        """Read the URL's state, replacing anything unknown with a safe default.
+
+        `args` is best a plain dict: werkzeug's MultiDict raises (and catches) an exception for
+        each absent key, which a new call's URL, with no query at all, has four of.
+        """
         lang = args.get("lang", default_lang)
         if lang not in contents:
             lang = default_lang

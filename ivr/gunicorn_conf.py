@@ -6,6 +6,8 @@ or more machines behind a load balancer, serve more calls.
 """
 import os
 
+from gunicorn import glogging
+
 bind = "127.0.0.1:8000"
 workers = int(os.environ.get("WEB_CONCURRENCY", 0)) or (os.cpu_count() or 2)
 # Threads keep connections open between requests (Twilio and load balancers reuse them) and let
@@ -20,8 +22,20 @@ preload_app = True  # load content once in the master: a broken file stops the s
 max_requests = 0  # nothing leaks between requests, so no need to recycle workers
 control_socket_disable = True  # no admin socket in a shared home folder; deploys use signals
 
-# The app logs one JSON line per request (path, node, key, status, ms) and never a form field.
-# Gunicorn's own access log would add the peer address and user agent: off, so it leaks nothing.
+
+class Logger(glogging.Logger):
+    """Gunicorn's logger without its access log.
+
+    The app logs one JSON line per request (path, node, key, status, ms) and never a form field.
+    Gunicorn's access line would hold the peer's address and user agent, and gunicorn builds it
+    on every request whenever logging is configured, even with nowhere to write it: not at all here.
+    """
+
+    def access(self, resp, req, environ, request_time):
+        pass
+
+
+logger_class = Logger
 accesslog = None
 errorlog = "-"
 loglevel = "info"

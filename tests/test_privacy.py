@@ -43,7 +43,7 @@ def place_calls(client, number: str, monkeypatch) -> int:
     caller.post("/voice/fallback", ErrorCode="11200")
     requests = len(caller.statuses)
     with monkeypatch.context() as m:
-        m.setattr("ivr.webhooks.guidance_page", lambda *a, **k: 1 / 0)  # the error path logs a traceback
+        m.setattr("ivr.webhooks.Webhook.page", lambda *a, **k: 1 / 0)  # the error path logs a traceback
         caller.press("1")
         requests += 1
     status = wire.post(client, "/voice/status", None, [*caller.params(CallStatus="completed").items()])
@@ -94,6 +94,21 @@ def test_one_structured_line_per_request_and_nothing_else_about_the_call(make_ap
     assert [k for k in keys_pressed if k] == ["1", "7", "9", "2", "1"]
     others = [r.getMessage() for r in caplog.records if r.name.startswith("ivr") and r.name != "ivr.requests"]
     assert others == ["webhook failed: /voice/key"]  # only the deliberate failure, as a traceback
+
+
+
+def test_refusals_of_every_kind_are_logged_like_any_answer(make_app, caplog):
+    """A wrong method, an unknown file and a missing page are answered before any view runs,
+    and each still gets its one line, at WARNING."""
+    client = make_app().test_client()
+    caplog.set_level(logging.DEBUG)
+    statuses = [client.get("/voice").status_code, client.get("/audio/nothing.mp3").status_code,
+                client.post("/nowhere").status_code]
+    assert statuses == [405, 404, 404]
+    lines = [(r.levelno, json.loads(r.getMessage())) for r in caplog.records if r.name == "ivr.requests"]
+    assert [(level, line["path"], line["status"]) for level, line in lines] == [
+        (logging.WARNING, "/voice", 405), (logging.WARNING, "/audio/nothing.mp3", 404),
+        (logging.WARNING, "/nowhere", 404)]
 
 
 # -- The production server: `ivr serve` with gunicorn ---------------------------------------------

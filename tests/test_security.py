@@ -97,3 +97,21 @@ def test_a_request_signed_for_another_host_is_refused_whatever_host_it_claims(cl
 def test_a_genuine_request_is_answered(client):
     response = wire.post(client, "/voice/key", {"node": "main"}, CALL)
     assert "connecting you to an adviser" in wire.spoken(wire.twiml(response))
+
+
+FIELD_NAMES = st.sampled_from(["Digits", "From", "CallSid", "CallStatus", "Extra"])
+
+
+@given(form=st.lists(st.tuples(FIELD_NAMES, st.text(max_size=8)), max_size=10),
+       query=st.sampled_from(["", "?node=main", "?node=main&misses=2&lang=en-GB&rate=normal"]))
+def test_the_signature_check_agrees_with_twilios_own_validator(form, query):
+    """The check hands twilio's validator every value of every field (repeats included, in any
+    order), and is right exactly when the validator, reading the same form, is right."""
+    from twilio.request_validator import RequestValidator
+    from ivr.webhooks import signed_by_twilio
+    validator, url, fields = RequestValidator(wire.TOKEN), wire.BASE + "/voice/key" + query, wire.MultiDict(form)
+    genuine, other = wire.sign(url, fields), wire.sign(url, fields, token="another-token")
+    assert signed_by_twilio(validator, url, fields, genuine)
+    for signature in (genuine, other, ""):
+        assert signed_by_twilio(validator, url, fields, signature) == bool(signature and validator.validate(
+            url, fields, signature))
