@@ -1,0 +1,40 @@
+"""The line with one piece of its work taken out, to measure what that piece costs. Not a test.
+
+    python bench/instructions.py --without log            # or signature, form-parse, ...
+
+BENCH_WITHOUT names the pieces (comma-separated) to take out of `ivr:create_app()`:
+
+- log: the request log line is not written;
+- signature: the X-Twilio-Signature check is off (as in development mode);
+- hmac: the form is read and handed over, but twilio's validator is not run;
+- flow: the webhook views return a fixed page: no query string, form, flow or page cache.
+
+What is left answers wrongly on purpose, so it is only ever run by bench/instructions.py.
+"""
+import dataclasses
+import os
+
+from flask import Response
+
+from bench.ceiling import TWIML
+
+PIECES = ("log", "signature", "hmac", "flow")
+
+
+def create_app():
+    import ivr
+    from ivr import requestlog, webhooks
+    app = ivr.create_app()
+    without = set(filter(None, os.environ.get("BENCH_WITHOUT", "").split(",")))
+    if without - set(PIECES):
+        raise SystemExit(f"BENCH_WITHOUT: unknown {sorted(without - set(PIECES))}; known: {', '.join(PIECES)}")
+    if "log" in without:
+        requestlog.write = lambda line: None
+    if "signature" in without:
+        app.extensions["ivr"] = dataclasses.replace(app.extensions["ivr"], validator=None)
+    if "hmac" in without:
+        webhooks.signed_by_twilio = lambda validator, url, form, signature: bool(webhooks.Fields(form.lists()))
+    if "flow" in without:
+        for endpoint in ("voice.answer", "voice.key"):
+            app.view_functions[endpoint] = lambda: Response(TWIML, mimetype="text/xml")
+    return app
