@@ -53,7 +53,11 @@ def audio_file(name: str):
     entry = getattr(index, "files", {}).get(name)  # only names in the manifest: no path tricks
     if entry is None:
         abort(404)
-    response = send_from_directory(index.folder, entry.file, mimetype="audio/wav", max_age=YEAR,
-                                   conditional=True, etag=True)
+    try:
+        response = send_from_directory(index.folder, entry.file, mimetype="audio/wav", max_age=YEAR,
+                                       conditional=True, etag=True)
+    except OSError:  # deleted or broken since start-up: pages built from now on use <Say>
+        log.warning("audio: %s is in the manifest but cannot be read", entry.file)
+        abort(404)
     response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
     return response

@@ -94,17 +94,34 @@ class ManifestIndex:
         self.base_url = base_url.rstrip("/")
         self.host = host  # for a base without a host (development): the address being called
         self.settings_hashes = settings_hashes  # rate -> hash of what the build would use now
-        manifest = Manifest.load(self.folder)
-        # A file deleted by hand counts as missing, checked here once rather than per request.
-        self.entries = {k: e for k, e in manifest.entries.items() if (self.folder / e.file).is_file()}
+        self.entries = Manifest.load(self.folder).entries
         self.files = {e.file: e for e in self.entries.values()}
+
+    def generation(self) -> int:
+        """Changes whenever a file is added to, removed from or replaced in the folder (one stat).
+
+        Pages built from this index are kept only while it is unchanged, so a file deleted or
+        broken under a running line is spoken with <Say> from the next page on.
+        """
+        try:
+            return os.stat(self.folder).st_mtime_ns
+        except OSError:
+            return -1
 
     def _entry(self, language: str, rate: str, prompt: Prompt) -> Entry | None:
         return self.entries.get(key(language, rate, prompt.id))
 
+    def readable(self, entry: Entry) -> bool:
+        """Checked when a page is built, so Twilio is never sent to a file we could not serve."""
+        try:
+            with open(self.folder / entry.file, "rb"):
+                return True
+        except OSError:
+            return False
+
     def status(self, language: str, rate: str, prompt: Prompt) -> str:
         entry = self._entry(language, rate, prompt)
-        if entry is None:
+        if entry is None or not self.readable(entry):
             return "missing"
         if entry.text_hash != digest(prompt.text) or entry.settings_hash != self.settings_hashes.get(rate):
             return "stale"

@@ -23,6 +23,9 @@ class AudioIndex(Protocol):
     def duration(self, language: str, rate: str, prompt: Prompt) -> float | None:
         """Seconds of built audio, when it is current."""
 
+    def generation(self) -> int:
+        """A number that changes when the audio may have changed, so pages built from it are rebuilt."""
+
 
 class NoAudio:
     """Used before any audio is built: every prompt is spoken with <Say>."""
@@ -35,6 +38,9 @@ class NoAudio:
 
     def duration(self, language: str, rate: str, prompt: Prompt) -> float | None:
         return None
+
+    def generation(self) -> int:
+        return 0
 
 
 @dataclass(frozen=True)

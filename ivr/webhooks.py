@@ -137,8 +137,10 @@ class Webhook:
         return self.svc.clock() if self.svc.clock else datetime.now(timezone.utc)
 
     def page(self, step: str, key: str = "") -> str:
-        # Keyed by the Service in force too, so one swapped in (new audio, in tests) gets fresh pages.
-        return self.pages(id(self.svc), step, self.here, key, public_base(self.svc, self.request))
+        # Keyed by the Service in force (one swapped in, in tests, gets fresh pages) and by the
+        # audio's generation (a file deleted under a running line is spoken with <Say> at once).
+        return self.pages(id(self.svc), self.svc.audio.generation(), step, self.here, key,
+                          public_base(self.svc, self.request))
 
 
 def safe_answer() -> str:
@@ -168,7 +170,7 @@ def webhook(view):
 def init_app(app: Flask) -> None:
     """Whatever escapes a view (or a hook around it) still gets a safe answer, never a 500 page."""
     app.extensions["ivr_pages"] = functools.lru_cache(maxsize=PAGE_CACHE_SIZE)(
-        lambda service_id, *page: build_page(app.extensions["ivr"], *page))
+        lambda service_id, audio_generation, *page: build_page(app.extensions["ivr"], *page))
 
     @app.errorhandler(InternalServerError)
     def last_resort(error):

@@ -54,6 +54,26 @@ def test_a_prompt_whose_file_was_deleted_is_spoken_with_say(make_app, audio_copy
     assert caller.said("To hear about going to court, press 4.")
 
 
+
+@pytest.mark.parametrize("breakage", ["deleted", "unreadable"])
+def test_a_file_broken_under_a_running_line_is_spoken_with_say_from_the_next_page(make_app, audio_copy,
+                                                                                    breakage):
+    app = make_app(AUDIO_DIR=str(audio_copy), TTS_ENGINE="piper")
+    client = app.test_client()
+    entry = Manifest.load(audio_copy).entries["en-GB/normal/menu.main.2"]
+    first = Caller(client, BASE, TOKEN).dial()
+    assert not says(first)  # every prompt played, and the page now cached
+    (audio_copy / entry.file).unlink()
+    if breakage == "unreadable":
+        (audio_copy / entry.file).mkdir()  # in its place, something that cannot be read as audio
+    caller = Caller(client, BASE, TOKEN).dial()
+    assert says(caller) == ["To hear about what happens when the police come, press 2."]
+    assert len(caller.played) == len(caller.last) - 1
+    assert client.get(f"/audio/{entry.file}").status_code == 404  # not a 500 for Twilio's <Play>
+    assert app.test_client().get("/healthz").get_json()["languages"]["en-GB"]["audio_current"]["normal"] \
+        == prompt_count(app) - 1
+
+
 def test_status_is_current_stale_or_missing(make_app, audio_copy):
     app = make_app(AUDIO_DIR=str(audio_copy), TTS_ENGINE="piper")
     service = app.extensions["ivr"]
