@@ -17,15 +17,13 @@ import argparse
 import http.client
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.webhooks import APPS, LINE_ENV, ROOT, TARGETS, free_port, signed  # noqa: E402
+from bench.webhooks import APPS, LINE_ENV, ROOT, TARGETS, free_port, listening, signed  # noqa: E402
 
 
 def serve(server: str, port: int, out: Path, without: str = "") -> subprocess.Popen:
@@ -38,14 +36,7 @@ def serve(server: str, port: int, out: Path, without: str = "") -> subprocess.Po
          "--config", "python:ivr.gunicorn_conf", "--bind", f"127.0.0.1:{port}", "--workers", "1",
          "--threads", "1", "--timeout", "600", app],
         cwd=out, env=env, stdout=open(out / "server.log", "w"), stderr=subprocess.STDOUT)
-    for _ in range(1200):  # up to 2 minutes: everything runs about 50 times slower under valgrind
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.terminate()
-    sys.exit(f"{server} did not start under valgrind; see {out / 'server.log'}")
+    return listening(proc, port, 120, out / "server.log")  # everything is about 50 times slower under valgrind
 
 
 def send(port: int, path: str, extra: dict, words: str, count: int) -> None:

@@ -62,14 +62,20 @@ def start(server: str, port: int, args, workdir: Path) -> subprocess.Popen:
         [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
          "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), *args.gunicorn, APPS[server]],
         cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(100):  # up to 10 s to start
+    return listening(proc, port, 10, workdir / f"{server}.log")
+
+
+def listening(proc: subprocess.Popen, port: int, seconds: float, log: Path) -> subprocess.Popen:
+    """`proc` once it accepts connections on `port`; stopped, with a pointer to its log, if it never does."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
             return proc
         except OSError:
             time.sleep(0.1)
     proc.terminate()
-    sys.exit(f"{server} did not start; see {workdir / f'{server}.log'}")
+    sys.exit(f"the server did not start within {seconds} s; see {log}")
 
 
 def check(port: int, path: str, extra: dict, words: str) -> None:
