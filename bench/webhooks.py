@@ -4,9 +4,10 @@
     python bench/webhooks.py --rounds 1 --seconds 5   # a quick look
 
 Starts gunicorn (the settings in ivr/gunicorn_conf.py, the same worker count for every run) on
-127.0.0.1 only, first for bench/ceiling.py (a fixed TwiML string), then for the line, and drives
-each with wrk, POSTing the form body Twilio sends with its X-Twilio-Signature. Prints requests per
-second, p50 and p99 latency, errors, and the line's throughput as a fraction of the ceiling's.
+127.0.0.1 only, for bench/ceiling.py (a fixed TwiML string; and the same string only after reading
+the form and checking its signature with twilio's validator) and for the line, and drives each
+with wrk, POSTing the form body Twilio sends with its X-Twilio-Signature. Prints requests per
+second, p50 and p99 latency, errors, and each target's throughput as a fraction of each ceiling's.
 Needs wrk (scripts/setup --test installs it). Every run is bounded by --seconds.
 """
 from __future__ import annotations
@@ -38,10 +39,12 @@ CALL = {"CallSid": "CA" + "0" * 32, "AccountSid": "AC" + "1" * 32, "From": "+442
 # (name, server, path, extra form fields, words the answer must contain)
 TARGETS = [
     ("ceiling: fixed TwiML", "ceiling", "/voice", {}, "press 1"),
+    ("ceiling + signature: the form read and checked", "signed", KEY_PATH, {"Digits": "1"}, "press 1"),
     ("line: /voice (new call)", "line", "/voice", {}, "To hear about calling the police, press 1."),
     ("line: /voice/key Digits=1", "line", KEY_PATH, {"Digits": "1"}, "Calling the police."),
 ]
-APPS = {"ceiling": "bench.ceiling:create_app()", "line": "ivr:create_app()"}
+APPS = {"ceiling": "bench.ceiling:create_app()", "signed": "bench.ceiling:create_signed_app()",
+        "line": "ivr:create_app()"}
 
 
 def signed(path: str, extra: dict) -> tuple[str, str]:
@@ -56,7 +59,7 @@ def free_port() -> int:
 
 
 def start(server: str, port: int, args, workdir: Path) -> subprocess.Popen:
-    env = {**os.environ, **(LINE_ENV if server == "line" else {}), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, **(LINE_ENV if server != "ceiling" else {}), "PYTHONPATH": str(ROOT)}
     log = open(workdir / f"{server}.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
@@ -102,8 +105,8 @@ def wrk(port: int, path: str, extra: dict, seconds: int, args) -> dict:
 
 
 def run(args) -> dict[str, list[dict]]:
-    """Both servers up at once (the idle one costs nothing); the targets take turns, round after
-    round, so a busy neighbour on the machine slows the ceiling and the line alike."""
+    """All servers up at once (the idle ones cost nothing); the targets take turns, round after
+    round, so a busy neighbour on the machine slows the ceilings and the line alike."""
     rounds: dict[str, list[dict]] = {name: [] for name, *_ in TARGETS}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -137,16 +140,16 @@ def summary(results: list[dict]) -> dict:
 def report(rounds, args) -> None:
     app_errors = rounds.pop("app errors")[0]["count"]
     rows = {name: summary(results) for name, results in rounds.items()}
-    ceiling = rows[TARGETS[0][0]]["rps"]
+    ceiling, signed_ceiling = (rows[TARGETS[i][0]]["rps"] for i in (0, 1))
     print(f"{args.rounds} rounds x {args.seconds} s a target; wrk -t{args.wrk_threads} -c{args.connections}; "
           f"gunicorn -c python:ivr.gunicorn_conf --workers {args.workers} {' '.join(args.gunicorn)}; "
           f"{os.cpu_count()} cores\n")
     print("| target | requests | req/s | p50 ms | p99 ms (median round) | p99 ms (worst round) | errors "
-          "| of ceiling |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| of ceiling | of ceiling + signature |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in rows.items():
         print(f"| {name} | {r['requests']:,} | {r['rps']:,.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
-              f"{r['p99_worst']:.1f} | {r['errors']} | {r['rps'] / ceiling:.0%} |")
+              f"{r['p99_worst']:.1f} | {r['errors']} | {r['rps'] / ceiling:.0%} | {r['rps'] / signed_ceiling:.0%} |")
     print(f"\nErrors logged by the line (error pages served): {app_errors}")
 
 
