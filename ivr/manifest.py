@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
@@ -85,6 +86,9 @@ class Manifest:
         os.replace(tmp, path)
 
 
+CHECK_EVERY_SECONDS = 1.0  # how often a running line looks for audio files gone or changed
+
+
 class ManifestIndex:
     """The AudioIndex the line uses: loaded once at start-up, then dictionary look-ups only."""
 
@@ -96,17 +100,24 @@ class ManifestIndex:
         self.settings_hashes = settings_hashes  # rate -> hash of what the build would use now
         self.entries = Manifest.load(self.folder).entries
         self.files = {e.file: e for e in self.entries.values()}
+        self._checked, self._generation = float("-inf"), 0
 
     def generation(self) -> int:
-        """Changes whenever a file is added to, removed from or replaced in the folder (one stat).
+        """Changes when a file is added to, removed from or replaced in the folder.
 
         Pages built from this index are kept only while it is unchanged, so a file deleted or
-        broken under a running line is spoken with <Say> from the next page on.
+        broken under a running line is spoken with <Say> within a second. The folder is looked
+        at once a second, not once a webhook: a system call in the middle of a webhook lets the
+        worker's other thread take Python's lock, and measured, halved the line's throughput.
         """
-        try:
-            return os.stat(self.folder).st_mtime_ns
-        except OSError:
-            return -1
+        now = time.monotonic()
+        if now - self._checked >= CHECK_EVERY_SECONDS:
+            self._checked = now
+            try:
+                self._generation = os.stat(self.folder).st_mtime_ns
+            except OSError:
+                self._generation = -1
+        return self._generation
 
     def _entry(self, language: str, rate: str, prompt: Prompt) -> Entry | None:
         return self.entries.get(key(language, rate, prompt.id))

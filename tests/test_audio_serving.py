@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 import pytest
 
@@ -56,8 +57,10 @@ def test_a_prompt_whose_file_was_deleted_is_spoken_with_say(make_app, audio_copy
 
 
 @pytest.mark.parametrize("breakage", ["deleted", "unreadable"])
-def test_a_file_broken_under_a_running_line_is_spoken_with_say_from_the_next_page(make_app, audio_copy,
-                                                                                    breakage):
+def test_a_file_broken_under_a_running_line_is_spoken_with_say_within_a_second(make_app, audio_copy,
+                                                                                  breakage, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("ivr.manifest.time", SimpleNamespace(monotonic=lambda: clock[0]))
     app = make_app(AUDIO_DIR=str(audio_copy), TTS_ENGINE="piper")
     client = app.test_client()
     entry = Manifest.load(audio_copy).entries["en-GB/normal/menu.main.2"]
@@ -66,6 +69,9 @@ def test_a_file_broken_under_a_running_line_is_spoken_with_say_from_the_next_pag
     (audio_copy / entry.file).unlink()
     if breakage == "unreadable":
         (audio_copy / entry.file).mkdir()  # in its place, something that cannot be read as audio
+    clock[0] += 0.5
+    assert not says(Caller(client, BASE, TOKEN).dial())  # looked at once a second, not every webhook
+    clock[0] += 0.5
     caller = Caller(client, BASE, TOKEN).dial()
     assert says(caller) == ["To hear about what happens when the police come, press 2."]
     assert len(caller.played) == len(caller.last) - 1
