@@ -57,9 +57,14 @@ class Links:
                           if not rule.arguments})
 
     def __call__(self, endpoint: str, at: Where, **extra) -> str:
-        base = self.base or (request.host_url.rstrip("/") if has_request_context() else "")
+        base = self.base or request_host()
         query = {**at.query(), **extra}
         return base + self.paths[endpoint] + "?" + "&".join(f"{k}={_quote(v)}" for k, v in query.items())
+
+
+def request_host() -> str:
+    """The address this request came to, for development, where no PUBLIC_BASE_URL is set."""
+    return request.host_url.rstrip("/") if has_request_context() else ""
 
 
 # Query values come from a small set (node ids, counts, languages, rates): quote each once.

@@ -106,7 +106,7 @@ def hours_prompt(content: Content, settings: Settings) -> Prompt | None:
     text = " ".join(content.adviser["hours"].format(
         days=spoken_days(content, o.days), opens=spoken_time(content, o.opens),
         closes=spoken_time(content, o.closes)) for o in settings.hours)
-    return Prompt("adviser.hours", text)
+    return Prompt("adviser.hours", text, content.lines.get("adviser.hours", 0))
 
 
 def spoken_number(content: Content, number: str) -> str:
@@ -122,12 +122,18 @@ def spoken_number(content: Content, number: str) -> str:
 
 def helpline_prompt(content: Content, settings: Settings) -> Prompt:
     return Prompt("adviser.helpline",
-                  content.adviser["helpline"].format(number=spoken_number(content, settings.helpline_number)))
+                  content.adviser["helpline"].format(number=spoken_number(content, settings.helpline_number)),
+                  content.lines.get("adviser.helpline", 0))
 
 
 def derived_prompts(content: Content, settings: Settings) -> list[Prompt]:
     """Prompts made from settings as well as content (so the audio build can include them)."""
     return [p for p in (hours_prompt(content, settings), helpline_prompt(content, settings)) if p]
+
+
+def all_prompts(content: Content, settings: Settings) -> list[Prompt]:
+    """Every prompt the line can say in this language: the content's, then those made from settings."""
+    return [*content.prompts(), *derived_prompts(content, settings)]
 
 
 def _say(line: Line, key: str) -> Prompt:

@@ -64,7 +64,7 @@ def items(contents: Mapping[str, Content], settings: Settings) -> list[Item]:
     for language, content in sorted(contents.items()):
         for rate in RATES:
             out += [Item(language, rate, p)
-                    for p in [*content.prompts(), *adviser.derived_prompts(content, settings)]]
+                    for p in adviser.all_prompts(content, settings)]
     return out
 
 
@@ -202,13 +202,10 @@ def remove_unused(folder: Path, manifest: Manifest, previous: Manifest) -> list[
 
 def settings_from_env() -> tuple[Settings, dict[str, Content], engines.Engine]:
     """Settings as the line reads them (.env, then the environment)."""
-    from dotenv import dotenv_values
-
     from . import content as content_mod
-    from . import settings as settings_mod
-    env = {**dotenv_values(".env"), **os.environ}
-    # Building needs no Twilio token or public address: check the rest as development mode does.
-    settings = settings_mod.from_env({**env, "IVR_DEV_MODE": "1"})
+    from . import local
+    env = local.environment()
+    settings = local.settings(env)
     return settings, content_mod.load_all(settings.content_dir), engines.from_env(env)
 
 

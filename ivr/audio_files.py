@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 from typing import Mapping
 
-from flask import Blueprint, abort, current_app, has_request_context, request, send_from_directory
+from flask import Blueprint, abort, current_app, send_from_directory
 
-from . import engines
+from . import engines, request_host
 from .audio_build import items, settings_hash
 from .content import Content
 from .manifest import ManifestIndex
@@ -22,15 +22,20 @@ log = logging.getLogger("ivr.audio")
 YEAR = 365 * 24 * 3600
 
 
-def load_index(settings: Settings, contents: Mapping[str, Content], env: Mapping[str, str]) -> ManifestIndex:
-    """Read the manifest once at start-up and log how many prompts will fall back to <Say>."""
+def audio_index(settings: Settings, env: Mapping[str, str]) -> ManifestIndex:
+    """The built audio as the line with these settings serves it (a bad TTS_ENGINE is a SettingsError)."""
     try:
         engine = engines.from_env(env)
     except ValueError as exc:
         raise SettingsError([str(exc)]) from exc
     base = settings.audio_base_url or f"{settings.public_base_url}{bp.url_prefix}"
-    index = ManifestIndex(settings.audio_dir, base, {rate: settings_hash(engine, rate) for rate in RATES},
-                          host=_request_host)
+    return ManifestIndex(settings.audio_dir, base, {rate: settings_hash(engine, rate) for rate in RATES},
+                         host=request_host)
+
+
+def load_index(settings: Settings, contents: Mapping[str, Content], env: Mapping[str, str]) -> ManifestIndex:
+    """Read the manifest once at start-up and log how many prompts will fall back to <Say>."""
+    index = audio_index(settings, env)
     statuses = [index.status(i.language, i.rate, i.prompt) for i in items(contents, settings)]
     fallback = len(statuses) - statuses.count("current")
     if fallback:
@@ -40,11 +45,6 @@ def load_index(settings: Settings, contents: Mapping[str, Content], env: Mapping
     else:
         log.info("audio: all %d prompts have current audio", len(statuses))
     return index
-
-
-def _request_host() -> str:
-    """Without PUBLIC_BASE_URL (development), audio links follow the address the line was called on."""
-    return request.host_url.rstrip("/") if has_request_context() else ""
 
 
 @bp.get("/<name>")

@@ -20,7 +20,7 @@ from . import adviser as adviser_mod
 from .content import ContentError
 from .listening import WORDS_PER_MINUTE
 from .local import local_app
-from .phone import SERVICE, Caller, CallEnded, Remote
+from .phone import SERVICE, Caller, CallEnded, Remote, audio_words
 from .settings import UK, SettingsError
 
 OUTCOMES = ("answered", "no-answer", "busy", "failed", "declined")
@@ -189,18 +189,7 @@ def in_process(at: datetime | None) -> Caller:
 
 def play_lookup(app) -> Callable[[str], str | None]:
     """URL of built audio -> the words it says, for every prompt this line has audio for."""
-    from .flow import RATES
-
-    service = app.extensions["ivr"]
-    words = {}
-    for content in service.contents.values():
-        prompts = [*content.prompts(), *adviser_mod.derived_prompts(content, service.settings)]
-        for rate in RATES:
-            for prompt in prompts:
-                url = service.audio.url(content.language, rate, prompt)
-                if url:
-                    words[url] = prompt.text
-    return words.get
+    return audio_words(app.extensions["ivr"])
 
 
 def local_lookup() -> Callable[[str], str | None] | None:

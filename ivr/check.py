@@ -16,8 +16,10 @@ import click
 from . import adviser, content as content_mod, listening
 from .content import Content, ContentError, Prompt
 from .flow import RATES
-from .local import environment, local_app
-from .settings import PACKAGE_DIR, Settings, SettingsError, from_env
+from .audio_files import audio_index
+from .local import environment
+from .local import settings as local_settings
+from .settings import Settings, SettingsError, content_dir
 from .speech import AudioIndex, NoAudio
 
 ENV_FILE = Path(".env")
@@ -69,7 +71,7 @@ def read_settings(env: Mapping[str, str]) -> tuple[Settings | None, list[Finding
     """The settings the words depend on (hours, numbers). Development mode: deploy-only settings
     such as the auth token are `ivr serve`'s business, not the proofreader's."""
     try:
-        return from_env({**env, "IVR_DEV_MODE": "1"}), []
+        return local_settings(env), []
     except SettingsError as exc:
         return None, [setting_finding(p) for p in exc.problems]
 
@@ -106,8 +108,7 @@ def option_keys(content: Content) -> dict[str, str]:
 
 def all_prompts(content: Content, settings: Settings | None) -> list[Prompt]:
     """Every prompt, with those made from settings (hours, helpline number) when they read."""
-    derived = adviser.derived_prompts(content, settings) if settings else []
-    return [*content.prompts(), *(Prompt(p.id, p.text, content.lines.get(p.id, 0)) for p in derived)]
+    return adviser.all_prompts(content, settings) if settings else content.prompts()
 
 
 def wording(content: Content, prompts: list[Prompt]) -> list[Finding]:
@@ -169,10 +170,11 @@ def run(paths: list[Path], settings: Settings | None, audio: AudioIndex) -> list
 
 
 def line_audio() -> AudioIndex:
-    """The audio index the line itself would use, or none if the line cannot start yet."""
+    """The audio index the line itself would use, or none if its settings do not read yet."""
+    env = environment()
     try:
-        return local_app().extensions["ivr"].audio
-    except (SettingsError, ContentError):
+        return audio_index(local_settings(env), env)
+    except SettingsError:
         return NoAudio()
 
 
@@ -195,7 +197,7 @@ def check(paths: tuple[Path, ...]):
     """
     env = environment()
     settings, findings = read_settings(env)
-    folder = settings.content_dir if settings else Path(env.get("CONTENT_DIR") or PACKAGE_DIR / "guidance")
+    folder = settings.content_dir if settings else content_dir(env.get("CONTENT_DIR"))
     targets = list(paths) or [folder]
     findings += run(targets, settings, line_audio())
     for finding in findings:

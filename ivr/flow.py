@@ -13,13 +13,14 @@ from typing import Callable, Mapping
 from twilio.twiml.voice_response import VoiceResponse
 
 from .content import GUIDANCE_KEYS, MAIN, Content, Menu, Prompt, Section
+from .shape import RATES as SHAPES
 from .speech import Speaker
 
 TIMEOUT_SECONDS = 6
 MAX_MISSES = 9  # silences or wrong keys in a row; the count only decides what is said first
 ADVISER_KEYS = ("9", "0")
 MAIN_MENU_KEY, BACK_KEY, AGAIN_KEY = "8", "*", "#"
-RATES = ("normal",)
+RATES = tuple(SHAPES)  # the speech rates the line offers: those the audio build can shape
 LINE_KEYS = frozenset((*GUIDANCE_KEYS, *ADVISER_KEYS, MAIN_MENU_KEY, BACK_KEY, AGAIN_KEY))
 
 

@@ -91,10 +91,10 @@ def draw_box(box: Box) -> str:
     return f'<g id="{box.node.id}">{shape}<text text-anchor="middle">{spans}</text></g>'
 
 
-def label(x: float, y: float, text: str, anchor: str = "middle") -> str:
+def label(x: float, y: float, text: str) -> str:
     if not text:
         return ""
-    return (f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="{anchor}" font-size="11" fill="#1a4d8f" '
+    return (f'<text x="{x:.0f}" y="{y:.0f}" text-anchor="middle" font-size="11" fill="#1a4d8f" '
             f'stroke="white" stroke-width="3" paint-order="stroke">{escape(text)}</text>')
 
 
@@ -118,7 +118,7 @@ def around(edge: Edge, src: Box, dst: Box, boxes: dict[str, Box]) -> str:
     x1, y1, x2, y2 = side(src), src.y + src.h / 2, side(dst), dst.y + dst.h / 2
     path = f"M{x1:.0f},{y1:.0f} C{bend:.0f},{y1:.0f} {bend:.0f},{y2:.0f} {x2:.0f},{y2:.0f}"
     return (f'<path d="{path}" fill="none" stroke="#555" stroke-dasharray="5 4" marker-end="url(#arrow)"/>'
-            + label(bend, (y1 + y2) / 2, edge.label, "middle"))
+            + label(bend, (y1 + y2) / 2, edge.label))
 
 
 def svg(graph: Graph, title: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from .adviser import derived_prompts
+from .adviser import all_prompts
 from .flow import RATES
 
 bp = Blueprint("health", __name__)
@@ -21,7 +21,7 @@ def healthz():
 
 
 def _language(svc, content) -> dict:
-    prompts = [*content.prompts(), *derived_prompts(content, svc.settings)]
+    prompts = all_prompts(content, svc.settings)
     current = {}
     for rate in RATES:
         try:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from .listening import sentences
 from .manifest import Entry, Manifest
 
 TARGET_WER = 0.10
@@ -65,7 +66,7 @@ def recogniser(texts: list[str]):
     """A pocketsphinx decoder whose language model is built from the prompts' own words."""
     from pocketsphinx import Decoder
     from pocketsphinx.lm import ArpaBoLM
-    corpus = "\n".join(normalise(s) for t in texts for s in re.split(r"(?<=[.!?])\s+", t) if normalise(s))
+    corpus = "\n".join(said for t in texts for s in sentences(t) if (said := normalise(s)))
     lm = ArpaBoLM(text=corpus, add_start=True)
     lm.compute()
     with tempfile.NamedTemporaryFile("w", suffix=".arpa", delete=False) as fh:
@@ -127,8 +128,8 @@ def table(scores: list[Score], worst: int | None = None) -> str:
 @click.option("--worst", default=10, show_default=True, help="How many of the worst prompts to list.")
 def listen(worst: int):
     """Score how clearly each built prompt is understood over a phone line."""
-    from .audio_build import settings_from_env
-    settings = settings_from_env()[0]
+    from .local import settings as local_settings
+    settings = local_settings()
     scores, missing = score(settings.audio_dir)
     if not scores:
         click.echo(f"No audio in {settings.audio_dir}: run `ivr build-audio` first.", err=True)

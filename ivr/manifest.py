@@ -100,39 +100,37 @@ class ManifestIndex:
         self.settings_hashes = settings_hashes  # rate -> hash of what the build would use now
         self.entries = Manifest.load(self.folder).entries
         self.files = {e.file: e for e in self.entries.values()}
-        self._checked, self._generation = float("-inf"), 0
+        self._checked, self._generation = float("-inf"), None
+        self._readable: frozenset[str] = frozenset()  # the entries' files that open, as of _generation
 
     def generation(self) -> int:
         """Changes when a file is added to, removed from or replaced in the folder.
 
         Pages built from this index are kept only while it is unchanged, so a file deleted or
         broken under a running line is spoken with <Say> within a second. The folder is looked
-        at once a second, not once a webhook: a system call in the middle of a webhook lets the
-        worker's other thread take Python's lock, and measured, halved the line's throughput.
+        at once a second, not once a webhook, and its files are opened only when it changed: a
+        system call in the middle of a webhook lets the worker's other thread take Python's
+        lock, and, measured, halved the line's throughput.
         """
         now = time.monotonic()
         if now - self._checked >= CHECK_EVERY_SECONDS:
             self._checked = now
             try:
-                self._generation = os.stat(self.folder).st_mtime_ns
+                changed = os.stat(self.folder).st_mtime_ns
             except OSError:
-                self._generation = -1
+                changed = -1
+            if changed != self._generation:
+                self._readable = frozenset(e.file for e in self.entries.values() if _opens(self.folder / e.file))
+                self._generation = changed
         return self._generation
 
     def _entry(self, language: str, rate: str, prompt: Prompt) -> Entry | None:
         return self.entries.get(key(language, rate, prompt.id))
 
-    def readable(self, entry: Entry) -> bool:
-        """Checked when a page is built, so Twilio is never sent to a file we could not serve."""
-        try:
-            with open(self.folder / entry.file, "rb"):
-                return True
-        except OSError:
-            return False
-
     def status(self, language: str, rate: str, prompt: Prompt) -> str:
         entry = self._entry(language, rate, prompt)
-        if entry is None or not self.readable(entry):
+        self.generation()  # so a file gone since the last look counts as missing
+        if entry is None or entry.file not in self._readable:
             return "missing"
         if entry.text_hash != digest(prompt.text) or entry.settings_hash != self.settings_hashes.get(rate):
             return "stale"
@@ -148,9 +146,14 @@ class ManifestIndex:
             return None
         return self._entry(language, rate, prompt).duration
 
-    def texts(self) -> dict[str, str]:
-        """URL -> the words in it (for tests and the listening benchmark)."""
-        return {f"{self._base()}/{e.file}": e.text for e in self.entries.values()}
-
     def _base(self) -> str:
         return self.base_url if "://" in self.base_url else self.host() + self.base_url
+
+
+def _opens(path: Path) -> bool:
+    """Whether the line could serve this file: it exists and can be read."""
+    try:
+        with open(path, "rb"):
+            return True
+    except OSError:
+        return False

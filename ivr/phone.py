@@ -137,10 +137,10 @@ class Caller:
         assert dials, f"no <Dial> here: {self.last}"
         return dials[0]
 
-    def dial_ends(self, status: str, bridged: bool | None = None, call_status: str = "in-progress") -> "Caller":
+    def dial_ends(self, status: str, bridged: bool | None = None) -> "Caller":
         """Twilio reports how the <Dial> ended to its action URL."""
         dial = self.dial_element()
-        extra = {"DialCallStatus": status, "CallStatus": call_status}
+        extra = {"DialCallStatus": status, "CallStatus": "in-progress"}
         if bridged is not None:
             extra["DialBridged"] = "true" if bridged else "false"
         if status == "completed" and bridged:
@@ -156,8 +156,28 @@ class Caller:
 def app_lookup(client) -> Callable[[str], str | None] | None:
     """For a line in this process (Flask's test client): its audio URLs -> the words in them."""
     service = getattr(getattr(client, "application", None), "extensions", {}).get("ivr")
-    index = getattr(service, "audio", None)
-    return index.texts().get if hasattr(index, "texts") else None
+    return audio_words(service) if service is not None else None
+
+
+def audio_words(service) -> Callable[[str], str | None]:
+    """URL of a built prompt -> its words. Matched on the file name, which carries a hash of the
+    words, so it holds whatever address the audio was reached at (a development line's links
+    follow the address it was called on; a remote line's follow its own)."""
+    from .adviser import all_prompts
+    from .flow import RATES
+
+    words = {}
+    for content in service.contents.values():
+        for rate in RATES:
+            for prompt in all_prompts(content, service.settings):
+                url = service.audio.url(content.language, rate, prompt)
+                if url:
+                    words[_file(url)] = prompt.text
+    return lambda url: words.get(_file(url))
+
+
+def _file(url: str) -> str:
+    return url.rsplit("/", 1)[-1]
 
 
 def _norm(text: str) -> str:

@@ -15,6 +15,11 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def content_dir(setting: str | None) -> Path:
+    """CONTENT_DIR, or the guidance that comes with the line."""
+    return Path(setting or PACKAGE_DIR / "guidance")
 UK = ZoneInfo("Europe/London")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -175,9 +180,9 @@ def from_env(env: Mapping[str, str]) -> Settings:
     if not (ring.isascii() and ring.isdigit()) or not 5 <= int(ring) <= 60:
         problems.append(f"ADVISER_RING_SECONDS: '{ring}' should be a whole number of seconds from 5 to 60")
         ring = "25"
-    content_dir = Path(get("CONTENT_DIR") or PACKAGE_DIR / "guidance")
-    if not content_dir.is_dir():
-        problems.append(f"CONTENT_DIR: '{content_dir}' is not a folder")
+    content = content_dir(get("CONTENT_DIR"))
+    if not content.is_dir():
+        problems.append(f"CONTENT_DIR: '{content}' is not a folder")
     settings = Settings(
         auth_token=token,
         public_base_url=base,
@@ -188,7 +193,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
         helpline_number=helpline,
         ring_seconds=int(ring),
         dev_mode=dev,
-        content_dir=content_dir,
+        content_dir=content,
         audio_dir=Path(get("AUDIO_DIR") or PACKAGE_DIR.parent / "audio"),
         audio_base_url=get("AUDIO_BASE_URL").rstrip("/"),
         default_language=get("DEFAULT_LANGUAGE", "en-GB"),

@@ -144,3 +144,15 @@ def test_a_missing_voice_model_names_the_setting(audio_copy, tmp_path):
     folder = edited_content(tmp_path, "say: Main menu.", "say: The main menu.")
     summary = rebuild(audio_copy, engines.PiperEngine(str(tmp_path / "nowhere.onnx")), folder)
     assert "PIPER_VOICE" in summary.failed["en-GB/normal/menu.main"]
+
+
+def test_the_build_reads_settings_as_the_line_does_a_bare_env_line_is_unset(tmp_path, monkeypatch):
+    """`AUDIO_DIR` with no value in .env leaves the default, for the build as for the line."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("AUDIO_DIR", "TTS_ENGINE", "CONTENT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".env").write_text("AUDIO_DIR\nTTS_ENGINE\n")
+    built, _, engine = audio_build.settings_from_env()
+    line = settings_mod.from_env({"IVR_DEV_MODE": "1"})
+    assert built.audio_dir == line.audio_dir and "None" not in str(built.audio_dir)
+    assert engine.name == engines.from_env({}).name

@@ -187,3 +187,15 @@ def test_audio_the_line_serves_itself_is_piped_to_the_player(tmp_path):
     caller.dial()
     Earpiece(lambda line: None, player=player).speak(caller)
     assert heard.read_bytes().split(b"|")[:2] == [b"sound of phrase.welcome.mp3", b"sound of menu.main.mp3"]
+
+
+def test_built_audio_is_recognised_at_whatever_address_the_line_was_reached(make_app, built_audio):
+    """A development line's links follow the address it is called on: the words still show."""
+    from ivr.phone import audio_words
+    app = make_app(AUDIO_DIR=str(built_audio), TTS_ENGINE="piper")
+    service = app.extensions["ivr"]
+    main = service.contents["en-GB"].prompt("menu.main")
+    url = service.audio.url("en-GB", "normal", main)
+    words = audio_words(service)
+    for address in (url, "http://localhost:8000/audio/" + url.rsplit("/", 1)[-1]):
+        assert words(address) == main.text
