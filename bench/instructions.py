@@ -9,13 +9,12 @@ gunicorn with the line's settings, one worker and one thread, under valgrind's c
 sends the signed requests over one kept-alive connection, as wrk does; only the requests after a
 warm-up are counted. Instruction counts do not depend on what else the machine is doing, so
 unlike requests a second on a shared machine they compare exactly from one change to the next.
-Needs valgrind (`sudo apt-get install valgrind`).
+Needs valgrind (`scripts/setup --bench` installs it).
 """
 from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import re
 import subprocess
 import sys
@@ -23,20 +22,15 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.webhooks import APPS, LINE_ENV, ROOT, TARGETS, free_port, listening, signed  # noqa: E402
+from bench.knockout import PIECES  # noqa: E402
+from bench.webhooks import TARGETS, free_port, serve, signed  # noqa: E402
 
 
-def serve(server: str, port: int, out: Path, without: str = "") -> subprocess.Popen:
-    env = {**os.environ, **(LINE_ENV if server != "ceiling" else {}), "PYTHONPATH": str(ROOT),
-           "BENCH_WITHOUT": without}
-    app = "bench.knockout:create_app()" if server == "line" and without else APPS[server]
-    proc = subprocess.Popen(
-        ["valgrind", "--tool=callgrind", "--trace-children=yes", "--instr-atstart=no",
-         f"--callgrind-out-file={out}/callgrind.%p", sys.executable, "-m", "gunicorn",
-         "--config", "python:ivr.gunicorn_conf", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-         "--threads", "1", "--timeout", "600", app],
-        cwd=out, env=env, stdout=open(out / "server.log", "w"), stderr=subprocess.STDOUT)
-    return listening(proc, port, 120, out / "server.log")  # everything is about 50 times slower under valgrind
+def control(server: subprocess.Popen, command: str) -> None:
+    """callgrind_control for gunicorn's one worker only, not any other valgrind run on the machine."""
+    with open(f"/proc/{server.pid}/task/{server.pid}/children") as children:
+        worker = children.read().split()[0]
+    subprocess.run(["callgrind_control", command, worker], capture_output=True, check=True)
 
 
 def send(port: int, path: str, extra: dict, words: str, count: int) -> None:
@@ -58,13 +52,17 @@ def count(server: str, path: str, extra: dict, words: str, requests: int, withou
         words = "press 1" if "flow" in without else words  # the fixed page, or the line's own
     with tempfile.TemporaryDirectory() as tmp:
         out, port = Path(tmp), free_port()
-        proc = serve(server, port, out, without)
+        proc = serve(server, port, out, ["--workers", "1", "--threads", "1", "--timeout", "600"],
+                     app="bench.knockout:create_app()" if server == "line" and without else "",
+                     under=["valgrind", "--tool=callgrind", "--trace-children=yes", "--instr-atstart=no",
+                            f"--callgrind-out-file={out}/callgrind.%p"],
+                     env={"BENCH_WITHOUT": without}, seconds=120)  # about 50 times slower under valgrind
         try:
             send(port, path, extra, words, 30)
-            subprocess.run(["callgrind_control", "--instr=on"], capture_output=True, check=True)
+            control(proc, "--instr=on")
             send(port, path, extra, words, requests)
-            subprocess.run(["callgrind_control", "--instr=off"], capture_output=True, check=True)
-            subprocess.run(["callgrind_control", "--dump"], capture_output=True, check=True)
+            control(proc, "--instr=off")
+            control(proc, "--dump")
         finally:
             proc.terminate()
             proc.wait(timeout=120)
@@ -79,6 +77,9 @@ def main() -> None:
     parser.add_argument("--without", default="", help="take pieces out of the line: "
                         "log, signature, hmac, flow (comma-separated; see bench/knockout.py)")
     args = parser.parse_args()
+    unknown = set(filter(None, args.without.split(","))) - set(PIECES)
+    if unknown:
+        parser.error(f"--without: unknown {', '.join(sorted(unknown))}; known: {', '.join(PIECES)}")
     results = [(name + (f" without {args.without}" if server == "line" and args.without else ""),
                 count(server, path, extra, words, args.requests, args.without))
                for name, server, path, extra, words in TARGETS]

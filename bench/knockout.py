@@ -1,13 +1,14 @@
 """The line with one piece of its work taken out, to measure what that piece costs. Not a test.
 
-    python bench/instructions.py --without log            # or signature, form-parse, ...
+    python bench/instructions.py --without log            # or signature, hmac, flow
 
 BENCH_WITHOUT names the pieces (comma-separated) to take out of `ivr:create_app()`:
 
 - log: the request log line is not written;
 - signature: the X-Twilio-Signature check is off (as in development mode);
 - hmac: the form is read and handed over, but twilio's validator is not run;
-- flow: the webhook views return a fixed page: no query string, form, flow or page cache.
+- flow: the webhook views return a fixed page: no query string, flow or page cache (the form
+  is still read, by the signature check that runs before any view).
 
 What is left answers wrongly on purpose, so it is only ever run by bench/instructions.py.
 """

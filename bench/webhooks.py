@@ -8,7 +8,7 @@ Starts gunicorn (the settings in ivr/gunicorn_conf.py, the same worker count for
 the form and checking its signature with twilio's validator) and for the line, and drives each
 with wrk, POSTing the form body Twilio sends with its X-Twilio-Signature. Prints requests per
 second, p50 and p99 latency, errors, and each target's throughput as a fraction of each ceiling's.
-Needs wrk (scripts/setup --test installs it). Every run is bounded by --seconds.
+Needs wrk (scripts/setup --bench installs it). Every run is bounded by --seconds.
 """
 from __future__ import annotations
 
@@ -58,27 +58,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(server: str, port: int, args, workdir: Path) -> subprocess.Popen:
-    env = {**os.environ, **(LINE_ENV if server != "ceiling" else {}), "PYTHONPATH": str(ROOT)}
-    log = open(workdir / f"{server}.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
-         "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), *args.gunicorn, APPS[server]],
-        cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
-    return listening(proc, port, 10, workdir / f"{server}.log")
-
-
-def listening(proc: subprocess.Popen, port: int, seconds: float, log: Path) -> subprocess.Popen:
-    """`proc` once it accepts connections on `port`; stopped, with a pointer to its log, if it never does."""
+def serve(server: str, port: int, workdir: Path, options: list[str], *, app: str = "", under: list[str] = (),
+          env: dict | None = None, seconds: float = 10) -> subprocess.Popen:
+    """gunicorn with the line's settings serving `server` (or `app`) on 127.0.0.1:`port`, once it
+    accepts connections; `under` runs it under another program (valgrind). Its output goes to
+    workdir/<server>.log; if it never listens it is stopped and the benchmark ends, naming that log."""
+    log = workdir / f"{server}.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [*under, sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
+             "--bind", f"127.0.0.1:{port}", *options, app or APPS[server]],
+            cwd=workdir, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, **(LINE_ENV if server != "ceiling" else {}), "PYTHONPATH": str(ROOT), **(env or {})})
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
             return proc
         except OSError:
             time.sleep(0.1)
     proc.terminate()
-    sys.exit(f"the server did not start within {seconds} s; see {log}")
+    proc.wait(timeout=30)
+    sys.exit(f"{server} did not start; see {log.read_text()[-2000:] or log}")
 
 
 def check(port: int, path: str, extra: dict, words: str) -> None:
@@ -111,8 +112,10 @@ def run(args) -> dict[str, list[dict]]:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         ports = {server: free_port() for server in APPS}
-        procs = [start(server, port, args, workdir) for server, port in ports.items()]
+        procs = []
         try:
+            for server, port in ports.items():
+                procs.append(serve(server, port, workdir, ["--workers", str(args.workers), *args.gunicorn]))
             for name, server, path, extra, words in TARGETS:
                 check(ports[server], path, extra, words)
                 wrk(ports[server], path, extra, args.warmup, args)  # warm up: imports, caches, accept queue
