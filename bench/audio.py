@@ -26,7 +26,8 @@ def main() -> None:
     parser.add_argument("--engine", default="piper", choices=["piper", "gtts"])
     parser.add_argument("--out", help="build into this folder (default: a new temporary one)")
     args = parser.parse_args()
-    folder = Path(args.out or tempfile.mkdtemp(prefix="bench-audio-"))
+    scratch = None if args.out else tempfile.TemporaryDirectory(prefix="bench-audio-")  # removed at exit
+    folder = Path(args.out or scratch.name)
     env = {**os.environ, "IVR_DEV_MODE": "1", "AUDIO_DIR": str(folder), "TTS_ENGINE": args.engine}
     settings = settings_mod.from_env(env)
     contents = content.load_all(settings.content_dir)
