@@ -16,9 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ivr import audio_build, content, engines, listen  # noqa: E402
+from ivr.audio import build as audio_build, engines  # noqa: E402
+from ivr.line import content  # noqa: E402
+from ivr.staff import listen  # noqa: E402
 from ivr import settings as settings_mod  # noqa: E402
-from ivr.manifest import Manifest  # noqa: E402
+from ivr.audio.manifest import Manifest  # noqa: E402
 
 
 def main() -> None:

@@ -84,7 +84,7 @@ def main() -> None:
                 count(server, path, extra, words, args.requests, args.without))
                for name, server, path, extra, words in TARGETS]
     ceiling, signed_ceiling = results[0][1], results[1][1]
-    print(f"{args.requests} requests a target after 30 to warm up; gunicorn -c python:ivr.gunicorn_conf "
+    print(f"{args.requests} requests a target after 30 to warm up; gunicorn -c python:ivr.serve.gunicorn_conf "
           "--workers 1 --threads 1, under valgrind --tool=callgrind\n")
     print("| target | instructions a request | more than the ceiling | ceiling / this "
           "| ceiling + signature / this |")

@@ -24,7 +24,8 @@ PIECES = ("log", "signature", "hmac", "flow")
 
 def create_app():
     import ivr
-    from ivr import requestlog, webhooks
+    from ivr.serve import requestlog
+    from ivr.line import webhooks
     app = ivr.create_app()
     without = set(filter(None, os.environ.get("BENCH_WITHOUT", "").split(",")))
     if without - set(PIECES):

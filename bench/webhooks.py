@@ -3,7 +3,7 @@
     python bench/webhooks.py                      # 5 rounds of 20 s a target, 32 connections
     python bench/webhooks.py --rounds 1 --seconds 5   # a quick look
 
-Starts gunicorn (the settings in ivr/gunicorn_conf.py, the same worker count for every run) on
+Starts gunicorn (the settings in ivr/serve/gunicorn_conf.py, the same worker count for every run) on
 127.0.0.1 only, for bench/ceiling.py (a fixed TwiML string; and the same string only after reading
 the form and checking its signature with twilio's validator) and for the line, and drives each
 with wrk, POSTing the form body Twilio sends with its X-Twilio-Signature. Prints requests per
@@ -66,7 +66,7 @@ def serve(server: str, port: int, workdir: Path, options: list[str], *, app: str
     log = workdir / f"{server}.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [*under, sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
+            [*under, sys.executable, "-m", "gunicorn", "--config", "python:ivr.serve.gunicorn_conf",
              "--bind", f"127.0.0.1:{port}", *options, app or APPS[server]],
             cwd=workdir, stdout=out, stderr=subprocess.STDOUT,
             env={**os.environ, **(LINE_ENV if server != "ceiling" else {}), "PYTHONPATH": str(ROOT), **(env or {})})
@@ -145,7 +145,7 @@ def report(rounds, args) -> None:
     rows = {name: summary(results) for name, results in rounds.items()}
     ceiling, signed_ceiling = (rows[TARGETS[i][0]]["rps"] for i in (0, 1))
     print(f"{args.rounds} rounds x {args.seconds} s a target; wrk -t{args.wrk_threads} -c{args.connections}; "
-          f"gunicorn -c python:ivr.gunicorn_conf --workers {args.workers} {' '.join(args.gunicorn)}; "
+          f"gunicorn -c python:ivr.serve.gunicorn_conf --workers {args.workers} {' '.join(args.gunicorn)}; "
           f"{os.cpu_count()} cores\n")
     print("| target | requests | req/s | p50 ms | p99 ms (median round) | p99 ms (worst round) | errors "
           "| of ceiling | of ceiling + signature |")

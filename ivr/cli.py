@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from .audio_build import build_audio
-from .call import call
-from .check import check
-from .content import ContentError
-from .flowmap import map_command
-from .listen import listen
-from .number import number
+from .audio.build import build_audio
+from .staff.call import call
+from .staff.check import check
+from .line.content import ContentError
+from .staff.flowmap import map_command
+from .staff.listen import listen
+from .staff.number import number
 from .settings import SettingsError
 
 
@@ -34,8 +34,8 @@ def serve(bind: str, workers: int | None):
     except (SettingsError, ContentError) as exc:
         click.echo(f"The line cannot start.\n{exc}", err=True)
         sys.exit(2)
-    # Timeouts, preloading and logging (no access log, no bodies) are in ivr/gunicorn_conf.py.
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "python:ivr.gunicorn_conf",
+    # Timeouts, preloading and logging (no access log, no bodies) are in ivr/serve/gunicorn_conf.py.
+    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "python:ivr.serve.gunicorn_conf",
                                "--bind", bind, *(["--workers", str(workers)] if workers else []),
                                "ivr:create_app()"])
 

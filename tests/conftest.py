@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings as hypothesis_settings
 
-from ivr import content, create_app
+from ivr.line import content
+from ivr import create_app
 from ivr import settings as settings_mod
-
 from .caller import SERVICE, Caller
 
 BASE = "https://line.example.org"
@@ -48,7 +48,7 @@ def make_app(tmp_path):
 
 def build_audio(folder: Path, **overrides):
     """Build the real content's audio with the offline engine; returns the build's summary."""
-    from ivr import audio_build, engines
+    from ivr.audio import build as audio_build, engines
     config = {k: v for k, v in settings(AUDIO_DIR=str(folder), **overrides).items() if isinstance(v, str)}
     env_settings = settings_mod.from_env(config)
     return audio_build.build(content.load_all(env_settings.content_dir), env_settings,

@@ -1,0 +1,234 @@
+"""`ivr build-audio`: make every prompt's audio in advance, only what changed, atomically.
+
+The build is a pure plan (which prompts need speech) and then three steps: the engine
+speaks the planned prompts into a staging folder, each is processed for the phone, and
+the new files and manifest are moved into place. Until the manifest is replaced the old
+one still names only old files, so a build that fails or is killed leaves the line as it was.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import click
+
+from ..line import adviser
+from . import engines
+from ..line.content import Content, Prompt
+from .manifest import MANIFEST, Entry, Manifest, digest, file_name, key
+from ..settings import Settings
+from ..line.speech import RATES
+from .shape import SHAPES
+
+KEEP = {MANIFEST, "README.md", ".gitkeep", ".lock"}
+
+
+@dataclass(frozen=True)
+class Item:
+    language: str
+    rate: str
+    prompt: Prompt
+
+    @property
+    def key(self) -> str:
+        return key(self.language, self.rate, self.prompt.id)
+
+
+@dataclass
+class Summary:
+    built: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        return (f"built {len(self.built)}, reused {len(self.reused)}, failed {len(self.failed)}, "
+                f"removed {len(self.removed)} old files, in {self.seconds:.1f} s")
+
+
+def settings_hash(engine: engines.Engine, rate: str) -> str:
+    return digest({"engine": engine.settings(), "shape": SHAPES[rate].as_dict(), "rate": rate})
+
+
+def items(contents: Mapping[str, Content], settings: Settings) -> list[Item]:
+    """Every prompt the line can say, for each language and speech rate."""
+    out = []
+    for language, content in sorted(contents.items()):
+        for rate in RATES:
+            out += [Item(language, rate, p)
+                    for p in adviser.all_prompts(content, settings)]
+    return out
+
+
+def plan(wanted: list[Item], manifest: Manifest, engine: engines.Engine, folder: Path) -> tuple[list[Item], list[Item]]:
+    """(to reuse, to build): reuse when text and settings are unchanged and the file is there."""
+    reuse, build = [], []
+    for item in wanted:
+        entry = manifest.entries.get(item.key)
+        same = (entry is not None and entry.text_hash == digest(item.prompt.text)
+                and entry.settings_hash == settings_hash(engine, item.rate) and (folder / entry.file).is_file())
+        (reuse if same else build).append(item)
+    return reuse, build
+
+
+@contextmanager
+def locked(folder: Path):
+    """One build at a time per audio folder (a second waits, then finds the work done)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def build(contents: Mapping[str, Content], settings: Settings, engine: engines.Engine,
+          progress: bool = False) -> Summary:
+    """Bring settings.audio_dir up to date with the content; see the module docstring."""
+    started = time.monotonic()
+    folder = Path(settings.audio_dir)
+    with locked(folder):
+        old = Manifest.load(folder)
+        wanted = items(contents, settings)
+        reuse, todo = plan(wanted, old, engine, folder)
+        summary = Summary(reused=[i.key for i in reuse])
+        new = Manifest({i.key: old.entries[i.key] for i in reuse}, {})
+        if todo:
+            make(todo, engine, folder, new, summary, progress)
+            for k in summary.failed:  # keep the last good file: it may only be stale
+                if k in old.entries and (folder / old.entries[k].file).is_file():
+                    new.entries[k] = old.entries[k]
+            new.failed = dict(summary.failed)
+        if new != old:
+            new.save(folder)  # the moment the new audio goes live
+        summary.removed = remove_unused(folder, new, old)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+def make(todo: list[Item], engine: engines.Engine, folder: Path, new: Manifest, summary: Summary,
+         progress: bool) -> None:
+    """Speak and process `todo` in a staging folder, then move the finished files in beside the old."""
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
+    try:
+        speak(todo, engine, staging, new, summary, progress)
+        for entry in new.entries.values():
+            if (staging / entry.file).exists():
+                os.replace(staging / entry.file, folder / entry.file)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def speak(todo: list[Item], engine: engines.Engine, staging: Path, new: Manifest, summary: Summary,
+          progress: bool) -> None:
+    """Synthesise `todo` and process each result as it arrives (processing runs alongside)."""
+    from tqdm import tqdm
+    bar = tqdm(total=len(todo), desc="Building audio", unit="prompt", disable=not progress, file=sys.stderr)
+    by_prompt = {}
+    jobs = []
+    for n, item in enumerate(todo):
+        job = engines.Job(item.prompt, staging / f"raw-{n}")
+        by_prompt[id(job)] = item
+        jobs.append(job)
+
+    def finish(item: Item, job: engines.Job) -> None:
+        from .processing import ProcessingError
+        try:
+            entry = process(item, job.raw, staging, engine)
+        except ProcessingError as exc:
+            summary.failed[item.key] = f"prompt '{item.prompt.id}': {exc}"
+        except Exception as exc:  # noqa: BLE001 - one bad file must not stop the other prompts
+            summary.failed[item.key] = (f"prompt '{item.prompt.id}': the {engine.name} engine's audio could "
+                                        f"not be processed ({exc})")
+        else:
+            new.entries[item.key] = entry
+            summary.built.append(item.key)
+        bar.update(1)
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        futures = []
+
+        def done(job: engines.Job, error: Exception | None) -> None:
+            item = by_prompt[id(job)]
+            if error is not None:
+                summary.failed[item.key] = str(error)
+                bar.update(1)
+            else:
+                futures.append(pool.submit(finish, item, job))
+        engine.synthesise(jobs, done)
+        for future in futures:
+            future.result()
+    bar.close()
+
+
+def process(item: Item, raw: Path, staging: Path, engine: engines.Engine) -> Entry:
+    from . import processing  # numpy and pydub: only the build needs them
+    text_hash, shaped_by = digest(item.prompt.text), settings_hash(engine, item.rate)
+    name = file_name(item.language, item.rate, item.prompt.id, text_hash, shaped_by)
+    measured = processing.process(raw, staging / name, item.prompt.text, SHAPES[item.rate])
+    raw.unlink(missing_ok=True)
+    return Entry(language=item.language, rate=item.rate, prompt=item.prompt.id, text=item.prompt.text,
+                 file=name, text_hash=text_hash, settings_hash=shaped_by, engine=engine.name,
+                 voice=engine.voice, duration=measured.duration, level_dbov=measured.level_dbov,
+                 peak_dbfs=measured.peak_dbfs, wpm=measured.wpm)
+
+
+def remove_unused(folder: Path, manifest: Manifest, previous: Manifest) -> list[str]:
+    """Delete audio no prompt uses any more, and leftovers of builds that were killed.
+
+    The previous build's files stay one build longer: a line still running on the previous
+    manifest (until it is restarted) must never hand Twilio a file that is gone.
+    """
+    used = {e.file for m in (manifest, previous) for e in m.entries.values()} | KEEP
+    removed = []
+    for path in folder.iterdir():
+        if path.name.startswith(".staging-") and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)  # safe: we hold the build lock
+        elif path.is_file() and path.name not in used and (
+                path.suffix == ".wav" or path.name.startswith("manifest.tmp")):
+            path.unlink()
+            removed.append(path.name)
+    return removed
+
+
+def settings_from_env() -> tuple[Settings, dict[str, Content], engines.Engine]:
+    """Settings as the line reads them (.env, then the environment)."""
+    from ..line import content as content_mod
+    from .. import local
+    env = local.environment()
+    settings = local.settings(env)
+    return settings, content_mod.load_all(settings.content_dir), engines.from_env(env)
+
+
+@click.command("build-audio")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def build_audio(quiet: bool):
+    """Build the audio for every prompt (only what changed), into AUDIO_DIR."""
+    try:
+        settings, contents, engine = settings_from_env()
+    except Exception as exc:  # noqa: BLE001 - SettingsError, ContentError or a bad TTS_ENGINE
+        click.echo(f"Cannot build the audio.\n{exc}", err=True)
+        sys.exit(2)
+    click.echo(f"Engine: {engine.name} ({engine.voice}). Audio folder: {settings.audio_dir}")
+    summary = build(contents, settings, engine, progress=not quiet)
+    click.echo(f"Audio: {summary.line()}.")
+    skipped = [k.rsplit("/", 1)[-1] for k, cause in summary.failed.items() if ": not tried" in cause]
+    for cause in summary.failed.values():
+        if ": not tried" not in cause:
+            click.echo(f"  FAILED {cause}", err=True)
+    if skipped:
+        click.echo(f"  NOT TRIED, for the same reason: {', '.join(skipped)}", err=True)
+    if summary.failed:
+        click.echo("The line will speak these prompts with Twilio's voice until a build succeeds.", err=True)
+        sys.exit(1)

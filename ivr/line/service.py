@@ -1,0 +1,88 @@
+"""What the line loads once at start-up and every webhook only reads: settings, content, audio, links."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, replace
+from typing import Callable
+from urllib.parse import quote
+
+from flask import Flask, has_request_context, request
+from twilio.request_validator import RequestValidator
+
+from ..settings import Settings
+from .adviser import all_prompts
+from .content import Content
+from .flow import Line, Where
+from .speech import RATES, AudioIndex, NoAudio, Speaker
+
+
+@dataclass(frozen=True)
+class Service:
+    """Everything loaded once at start-up and read (never changed) by each webhook."""
+    settings: Settings
+    contents: dict[str, Content]
+    audio: AudioIndex = field(default_factory=NoAudio)
+    clock: Callable | None = None  # tests pin the time; None means the real clock
+    validator: RequestValidator | None = None  # None only in development mode
+    link: Links | None = None
+    error_pages: dict[str, str] = field(default_factory=dict)  # language -> TwiML, rendered at start-up
+
+    def line(self, at: Where) -> Line:
+        """What the flow needs at `at`: two small objects, built from whatever audio index is set."""
+        content = self.contents[at.lang]
+        return Line(content, Speaker(content, at.rate, self.audio), self.link)
+
+    def audio_counts(self) -> dict[str, dict]:
+        """Per language: how many prompts there are, and how many have current audio at each rate."""
+        out = {}
+        for lang, content in self.contents.items():
+            prompts = all_prompts(content, self.settings)
+            current = {}
+            for rate in RATES:
+                try:
+                    current[rate] = sum(self.audio.status(lang, rate, p) == "current" for p in prompts)
+                except Exception:  # noqa: BLE001 - an unreadable audio index means <Say>, not a failed check
+                    current[rate] = None
+            out[lang] = {"prompts": len(prompts), "audio_current": current}
+        return out
+
+
+@dataclass(frozen=True)
+class Links:
+    """Absolute webhook URLs, built without a request so start-up and every webhook share one.
+
+    Each endpoint's path is looked up once at start-up: werkzeug's URL building cost about
+    35 us a link, and a webhook makes two or three.
+    """
+    base: str  # PUBLIC_BASE_URL; empty only in development, where links follow the request's address
+    paths: dict[str, str]  # endpoint -> path
+
+    @classmethod
+    def for_app(cls, base: str, app: Flask) -> "Links":
+        urls = app.url_map.bind("localhost")
+        return cls(base, {rule.endpoint: urls.build(rule.endpoint) for rule in app.url_map.iter_rules()
+                          if not rule.arguments})
+
+    def __call__(self, endpoint: str, at: Where, **extra) -> str:
+        base = self.base or request_host()
+        query = {**at.query(), **extra}
+        return base + self.paths[endpoint] + "?" + "&".join(f"{k}={_quote(v)}" for k, v in query.items())
+
+
+def request_host() -> str:
+    """The address this request came to, for development, where no PUBLIC_BASE_URL is set."""
+    return request.host_url.rstrip("/") if has_request_context() else ""
+
+
+# Query values come from a small set (node ids, counts, languages, rates): quote each once.
+_quote = functools.lru_cache(maxsize=1024)(functools.partial(quote, safe=""))
+
+
+def service(app: Flask, settings: Settings, contents: dict[str, Content], clock, audio: AudioIndex | None = None
+            ) -> Service:
+    """Build every read-only thing a webhook needs once, so a request only reads them."""
+    from .safety import error_pages
+    svc = Service(settings, contents, audio=audio or NoAudio(), clock=clock,
+                  link=Links.for_app(settings.public_base_url, app),
+                  validator=RequestValidator(settings.auth_token) if settings.auth_token else None)
+    return replace(svc, error_pages=error_pages(svc))

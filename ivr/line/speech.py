@@ -1,0 +1,62 @@
+"""How one prompt is spoken: its pre-built audio when there is a current file, else <Say>.
+
+The audio index is the seam to the audio build: anything with a `url(language, rate, prompt)`
+method that returns a URL, or None when the prompt has no current audio.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from twilio.twiml import TwiML
+
+from .content import Content, Prompt
+
+# The speech rates the line offers, the first being the usual one; the audio build shapes each
+# (ivr/audio/shape.py). A rate travels in the URL, like the language.
+RATES = ("normal",)
+
+
+class AudioIndex(Protocol):
+    def url(self, language: str, rate: str, prompt: Prompt) -> str | None:
+        """Where Twilio can fetch this prompt's current audio, or None to speak it with <Say>."""
+
+    def status(self, language: str, rate: str, prompt: Prompt) -> str:
+        """'current', 'stale' (built from other words or settings) or 'missing'."""
+
+    def duration(self, language: str, rate: str, prompt: Prompt) -> float | None:
+        """Seconds of built audio, when it is current."""
+
+    def generation(self) -> int:
+        """A number that changes when the audio may have changed, so pages built from it are rebuilt."""
+
+
+class NoAudio:
+    """Used before any audio is built: every prompt is spoken with <Say>."""
+
+    def url(self, language: str, rate: str, prompt: Prompt) -> str | None:
+        return None
+
+    def status(self, language: str, rate: str, prompt: Prompt) -> str:
+        return "missing"
+
+    def duration(self, language: str, rate: str, prompt: Prompt) -> float | None:
+        return None
+
+    def generation(self) -> int:
+        return 0
+
+
+@dataclass(frozen=True)
+class Speaker:
+    content: Content
+    rate: str
+    audio: AudioIndex
+
+    def add(self, verb: TwiML, prompt: Prompt) -> None:
+        """Nest the prompt in `verb` (a Response or Gather) as <Play>, or <Say> as a fallback."""
+        url = self.audio.url(self.content.language, self.rate, prompt)
+        if url:
+            verb.play(url)
+        else:
+            verb.say(prompt.text, voice=self.content.say_voice, language=self.content.say_language)

@@ -1,0 +1,209 @@
+"""`ivr check`: the content file's proofreader.
+
+It runs the loader's own structural rules (ivr/line/content.py), the rules for listening
+(ivr/staff/listening.py), reads the settings the words depend on (ivr/settings.py) and asks the
+audio index which prompts have no current audio. Every finding says file, line, prompt, fix.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import click
+
+from ..line import adviser, content as content_mod
+from . import listening
+from ..line.content import Content, ContentError, Prompt
+from ..line.speech import RATES
+from ..audio.files import audio_index
+from ..local import environment
+from ..local import settings as local_settings
+from ..settings import Settings, SettingsError, content_dir
+from ..line.speech import AudioIndex, NoAudio
+
+ENV_FILE = Path(".env")
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    prompt: str
+    problem: str
+    fix: str
+    level: str = "error"  # or "warning": worth knowing, but the line works
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        about = f" in {self.prompt}" if self.prompt else ""
+        return f"{where}: {self.level}{about}: {self.problem}\n    Fix: {self.fix}"
+
+
+def shown(path: Path | str) -> str:
+    """A path as staff typed it: relative to where they are, when it is below it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def structural(problem: str) -> Finding:
+    """A loader problem ('file:line: what, and how to fix it') as a finding."""
+    match = re.match(r"(?s)(.*?):(\d+): (.*)", problem)
+    path, line, text = (match[1], int(match[2]), match[3]) if match else ("", 0, problem)
+    return Finding(shown(path), line, "", text, "change this line as the message says, then run `ivr check` "
+                   "again (the wording is checked once the file loads)")
+
+
+def load(paths: list[Path]) -> tuple[list[Content], list[Finding]]:
+    contents, findings = [], []
+    for path in paths:
+        try:
+            contents += content_mod.load_all(path).values() if path.is_dir() else [content_mod.load(path)]
+        except ContentError as exc:
+            findings += [structural(p) for p in exc.problems]
+    return contents, findings
+
+
+def read_settings(env: Mapping[str, str]) -> tuple[Settings | None, list[Finding]]:
+    """The settings the words depend on (hours, numbers). Development mode: deploy-only settings
+    such as the auth token are `ivr serve`'s business, not the proofreader's."""
+    try:
+        return local_settings(env), []
+    except SettingsError as exc:
+        return None, [setting_finding(p) for p in exc.problems]
+
+
+def setting_finding(problem: str) -> Finding:
+    name, _, text = problem.partition(": ")
+    path, line = "(the environment)", 0
+    if ENV_FILE.is_file():
+        for number, row in enumerate(ENV_FILE.read_text(encoding="utf-8").splitlines(), 1):
+            if row.strip().removeprefix("export ").startswith(f"{name}="):
+                path, line = shown(ENV_FILE), number
+    return Finding(path, line, name, text, f"correct {name} where the line's settings are kept (the .env file)")
+
+
+def locate(content: Content, prompt: Prompt, words: str) -> int:
+    """The file line where `words` appear in this prompt (a long prompt spans many lines)."""
+    start = content.lines.get(prompt.id) or prompt.line
+    if not words or not start:
+        return start
+    rows = content.path.read_text(encoding="utf-8").splitlines()
+    for number in range(start, min(start + 40, len(rows)) + 1):
+        if words in " ".join(rows[number - 1].split()):
+            return number
+    return start
+
+
+def option_keys(content: Content) -> dict[str, str]:
+    """Prompts that offer a key, and the key each must name."""
+    keys = {f"menu.{m.id}.{o.key}": o.key for m in content.menus.values() for o in m.options.values()}
+    keys.update({"adviser.try_again": adviser.TRY_AGAIN_KEY, "adviser.to_guidance": adviser.GUIDANCE_KEY,
+                 "adviser.number_again": adviser.NUMBER_AGAIN_KEY})
+    return keys
+
+
+def all_prompts(content: Content, settings: Settings | None) -> list[Prompt]:
+    """Every prompt, with those made from settings (hours, helpline number) when they read."""
+    return adviser.all_prompts(content, settings) if settings else content.prompts()
+
+
+def wording(content: Content, prompts: list[Prompt]) -> list[Finding]:
+    keys, out = option_keys(content), []
+    for prompt in prompts:
+        problems = [*listening.sentence_length(prompt.text), *listening.digits(prompt.text, content.digits),
+                    *listening.abbreviations(prompt.text)]
+        if prompt.id in keys:
+            problems += listening.option_form(prompt.text, keys[prompt.id])
+        out += [Finding(shown(content.path), locate(content, prompt, p.words), prompt.id, p.text, p.fix)
+                for p in problems]
+    return out
+
+
+def segments(content: Content, prompts: list[Prompt]) -> dict[str, list[Prompt]]:
+    """What a caller hears in one go before the next choice, named by where it starts."""
+    by_id = {p.id: p for p in prompts}
+    out = {"phrase.welcome": [by_id["phrase.welcome"], by_id["menu.main"]]}
+    out.update({f"section.{s}": [by_id[f"section.{s}"]] for s in content.sections})
+    if "adviser.helpline" in by_id:  # only when the settings read; the hours only when there are some
+        for start, keys in (("no_answer", ("no_answer", "emergency", "helpline")),
+                            ("closed", ("closed", "closed_today", "hours", "emergency", "helpline"))):
+            out[f"adviser.{start}"] = [by_id[f"adviser.{k}"] for k in keys if f"adviser.{k}" in by_id]
+    return out
+
+
+def lengths(content: Content, prompts: list[Prompt], audio: AudioIndex) -> list[Finding]:
+    out = []
+    for start, heard in segments(content, prompts).items():
+        measured = [audio.duration(content.language, RATES[0], p) for p in heard]
+        known = all(m is not None for m in measured)
+        seconds = sum(measured) if known else sum(listening.estimated_seconds(p.text) for p in heard)
+        first = heard[0]
+        out += [Finding(shown(content.path), first.line, start, p.text, p.fix)
+                for p in listening.too_long(seconds, known)]
+    return out
+
+
+def audio_status(content: Content, prompts: list[Prompt], audio: AudioIndex) -> list[Finding]:
+    """Prompts without current audio: a warning, since the line speaks them with <Say> instead."""
+    rebuild = "run `ivr build-audio` to record it; until then Twilio's voice reads the words"
+    status = {p.id: audio.status(content.language, RATES[0], p) for p in prompts}
+    if all(s == "missing" for s in status.values()):
+        return [Finding(shown(content.path), 0, "", f"no audio is built yet for {content.language}",
+                        rebuild, "warning")]
+    why = {"missing": "has no audio", "stale": "has audio made from older words or settings"}
+    return [Finding(shown(content.path), p.line, p.id, f"this prompt {why[status[p.id]]}", rebuild, "warning")
+            for p in prompts if status[p.id] in why]
+
+
+def run(paths: list[Path], settings: Settings | None, audio: AudioIndex) -> list[Finding]:
+    """Every finding for these content files (or folders of them)."""
+    contents, findings = load(paths)
+    for content in contents:
+        prompts = all_prompts(content, settings)
+        findings += wording(content, prompts) + lengths(content, prompts, audio)
+        findings += audio_status(content, prompts, audio)
+    return findings
+
+
+def line_audio() -> AudioIndex:
+    """The audio index the line itself would use, or none if its settings do not read yet."""
+    env = environment()
+    try:
+        return audio_index(local_settings(env), env)
+    except SettingsError:
+        return NoAudio()
+
+
+def summary(findings: list[Finding], files: int) -> str:
+    errors = sum(f.level == "error" for f in findings)
+    warnings = len(findings) - errors
+    counted = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    if errors:
+        return f"{counted}. Fix the errors, then run `ivr check` again."
+    return f"The content is ready for callers ({files} file{'s' * (files != 1)} checked; {counted})."
+
+
+@click.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+def check(paths: tuple[Path, ...]):
+    """Proofread the guidance for callers who listen, not read.
+
+    Checks PATHS (content files or folders; default: the line's own). Exits with status 1 if
+    there is any error; warnings (such as audio not built yet) do not.
+    """
+    env = environment()
+    settings, findings = read_settings(env)
+    folder = settings.content_dir if settings else content_dir(env.get("CONTENT_DIR"))
+    targets = list(paths) or [folder]
+    findings += run(targets, settings, line_audio())
+    for finding in findings:
+        click.echo(str(finding))
+    files = sum(len(list(p.glob("*.yaml"))) if p.is_dir() else 1 for p in targets)
+    click.echo(summary(findings, files))
+    if any(f.level == "error" for f in findings):
+        raise SystemExit(1)

@@ -1,0 +1,144 @@
+"""`ivr check` proofreads the content for listeners: each finding names file, line, prompt and fix."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ivr.staff import check
+from ivr.settings import PACKAGE_DIR
+from ivr.line.speech import NoAudio
+from ..helpers import isolated, ivr
+
+pytestmark = pytest.mark.usefixtures(isolated.__name__)
+
+SHIPPED = PACKAGE_DIR / "guidance" / "en-GB.yaml"
+
+
+def edited(tmp_path: Path, old: str, new: str) -> Path:
+    """A copy of the shipped content with one change, as staff might make it."""
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert old in text, old
+    folder = tmp_path / "guidance"
+    folder.mkdir(exist_ok=True)
+    path = folder / "en-GB.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, words: str) -> int:
+    return next(n for n, row in enumerate(path.read_text().splitlines(), 1) if words in row)
+
+
+def test_the_shipped_content_passes():
+    result = ivr("ivr check")
+    assert result.exit_code == 0, result.output
+    assert "The content is ready for callers (1 file checked; 0 errors, 1 warning)." in result.output
+    assert "warning: no audio is built yet for en-GB" in result.output
+
+
+def test_a_sentence_over_25_words_is_found_on_its_own_line(tmp_path):
+    long = "Bail means they can go home while the police finish their work on the case and talk to " \
+           "the people who saw what happened that night."
+    path = edited(tmp_path, "Bail means they can go home while the police finish their work.", long)
+    result = ivr(f"ivr check {path}")
+    assert result.exit_code == 1
+    assert f"guidance/en-GB.yaml:{line_of(path, 'Bail means')}: error in section.arrest: " \
+           "this sentence has 26 words" in result.output
+    assert "Fix: split it into two sentences of 25 words or fewer" in result.output
+    assert "1 error, 1 warning. Fix the errors, then run `ivr check` again." in result.output
+
+
+@pytest.mark.parametrize("sentences, average", [(["ten"] * 17, 17.0), (["ten"] * 15, None)])
+def test_long_sentences_on_average_are_found(tmp_path, sentences, average):
+    long = " ".join(sentences).capitalize() + "."
+    path = edited(tmp_path, "wrong_key: Sorry, that key does nothing here.", f"wrong_key: {long} {long}")
+    result = ivr(f"ivr check {path}")
+    found = f"error in phrase.wrong_key: its sentences average {average} words"
+    assert (found in result.output) == bool(average), result.output
+
+
+def test_one_sentence_is_judged_by_its_length_alone(tmp_path):
+    path = edited(tmp_path, "wrong_key: Sorry, that key does nothing here.", "wrong_key: " + "Word " * 20 + "end.")
+    assert ivr(f"ivr check {path}").exit_code == 0
+
+
+@pytest.mark.parametrize("old, new, fix", [
+    ("hang up and call nine nine nine.\n    You can", "hang up and call 999.\n    You can",
+     "write it as it is spoken, like 'nine nine nine'"),
+    ("When you are asked, press five five.", "When you are asked, press 55.", "like 'five five'"),
+    ("You cannot.", "You cannot. Call 0808 2000 247.", "like 'oh eight oh eight, two oh oh oh, two four seven'"),
+    ("local Neighbourhood Police Unit for", "local NPU for", "say 'Neighbourhood Police Unit' in full"),
+    ("For example, they must stay", "Eg, they must stay", "say 'for example' in full"),
+    ("Then the Crown Prosecution Service decides", "Then the CPS decides", "say 'Crown Prosecution Service'"),
+    ("A group like Victim Support", "A group like VSO", "write the words it stands for"),
+])
+def test_digits_and_abbreviations_are_found_on_their_line_with_the_words_to_use(tmp_path, old, new, fix):
+    path = edited(tmp_path, old, new)
+    result = ivr(f"ivr check {path}")
+    assert result.exit_code == 1
+    assert f":{line_of(path, new.splitlines()[0])}: error in " in result.output
+    assert fix in result.output.split("Fix: ")[1]
+    assert result.output.count(": error in ") == 1  # only the change: "press 9" and the like are fine
+
+
+@pytest.mark.parametrize("new, problem", [
+    ('"For arrest and bail, press 3."', "an option should read 'To ..., press 3.'"),
+    ('"To hear about arrest and bail, press 2."', "it says 'press 2' but it is key 3"),
+])
+def test_every_option_reads_to_then_press_its_own_key(tmp_path, new, problem):
+    path = edited(tmp_path, '"To hear about arrest and bail, press 3."', new)
+    result = ivr(f"ivr check {path}")
+    assert f"en-GB.yaml:{line_of(path, new)}: error in menu.main.3: {problem}" in result.output
+
+
+@pytest.mark.parametrize("repeats, seconds", [(3, None), (4, 64)])
+def test_a_section_over_a_minute_is_found(tmp_path, repeats, seconds):
+    more = " They may then be kept in custody until the court case." * repeats
+    path = edited(tmp_path, "Custody means they are kept locked up.", "Custody means they are kept locked up." + more)
+    result = ivr(f"ivr check {path}")
+    assert result.exit_code == (1 if seconds else 0), result.output
+    found = f"{path.name}:{line_of(path, '  arrest:')}: error in section.arrest: callers hear about {seconds} " \
+            "seconds of speech before a choice (estimated at 140 words a minute)"
+    assert (found in result.output) == bool(seconds)
+
+
+def test_a_broken_structure_is_reported_by_the_loaders_own_rules(tmp_path):
+    path = edited(tmp_path, "go: harassment}", "go: harasment}")
+    result = ivr(f"ivr check {path}")
+    assert result.exit_code == 1
+    assert f"en-GB.yaml:{line_of(path, 'harasment')}: error: option 3 of menu 'police' goes to 'harasment'" \
+        in result.output
+
+
+def test_settings_that_do_not_read_are_named_with_their_line_in_the_env_file(tmp_path):
+    Path(".env").write_text("ADVISER_NUMBERS=+442079460901\nADVISER_HOURS=weekdays 9 to 5\n")
+    result = ivr("ivr check", HELPLINE_NUMBER="12")
+    assert result.exit_code == 1
+    assert ".env:2: error in ADVISER_HOURS: cannot read 'weekdays 9 to 5'" in result.output
+    assert "(the environment): error in HELPLINE_NUMBER: '12' is not a valid phone number" in result.output
+
+
+class FakeAudio(NoAudio):
+    """Audio built for some prompts: the arrest section is long, the menu is stale, the rest missing."""
+
+    def status(self, language, rate, prompt):
+        return {"section.arrest": "current", "menu.main": "stale"}.get(prompt.id, "missing")
+
+    def duration(self, language, rate, prompt):
+        return 75.0 if prompt.id == "section.arrest" else None
+
+
+def test_audio_that_is_stale_or_missing_is_a_warning_and_built_lengths_are_measured(monkeypatch):
+    monkeypatch.setattr(check, "line_audio", FakeAudio)
+    result = ivr("ivr check")
+    assert "warning in menu.main: this prompt has audio made from older words or settings" in result.output
+    assert "warning in section.guilty: this prompt has no audio" in result.output
+    assert "section.arrest: this prompt" not in result.output
+    assert "error in section.arrest: callers hear about 75 seconds of speech before a choice " \
+           "(measured from the built audio)" in result.output
+
+
+def test_a_line_without_advisers_is_checked_too():
+    result = ivr("ivr check", ADVISER_HOURS="", ADVISER_NUMBERS="")
+    assert result.exit_code == 0, result.output
