@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .line import content as content_mod
     from .line import service, webhooks
     from .serve import health, requestlog
+    from .store.database import Database
 
     test_config = dict(test_config or {})
     env = {} if test_config.pop("IGNORE_ENV", False) else local.environment()
@@ -40,6 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if settings.dev_mode and not settings.auth_token:
         log.warning("DEVELOPMENT MODE: Twilio signatures are NOT checked. Never point a real number here.")
     audio = audio_files.load_index(settings, contents, env)
+    database = Database(settings.database_url)
+    database.upgrade()  # quick when nothing is pending; a database that cannot be reached stops here
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -50,5 +53,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(audio_files.bp)
     webhooks.init_app(app)
-    app.extensions["ivr"] = service.service(app, settings, contents, test_config.get("CLOCK"), audio)
+    app.extensions["ivr"] = service.service(app, settings, contents, test_config.get("CLOCK"), audio,
+                                                   database)
     return app

@@ -53,6 +53,7 @@ class Settings:
     audio_dir: Path
     audio_base_url: str
     default_language: str
+    database_url: str
 
 
 def _flag(value: str) -> bool:
@@ -133,6 +134,19 @@ def parse_hours(value: str, problems: list[str]) -> tuple[Opening, ...]:
     return tuple(out)
 
 
+DEFAULT_DATABASE = PACKAGE_DIR.parent / "instance" / "line.sqlite3"
+
+
+def database_url(value: str, problems: list[str]) -> str:
+    """DATABASE_URL, or a SQLite file in the line's instance folder (one server, nothing to install)."""
+    if not value:
+        return f"sqlite:///{DEFAULT_DATABASE}"
+    if not re.fullmatch(r"(sqlite:///\S+|postgres(ql)?(\+psycopg)?://\S+)", value):
+        problems.append("DATABASE_URL: write it like postgresql://user:password@host/line for PostgreSQL, "
+                        "or sqlite:////full/path/line.sqlite3; leave it empty for a file in instance/")
+    return value
+
+
 def parse_dates(value: str, problems: list[str]) -> frozenset[date]:
     out = set()
     for part in filter(None, (p.strip() for p in value.split(","))):
@@ -197,6 +211,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
         audio_dir=Path(get("AUDIO_DIR") or PACKAGE_DIR.parent / "audio"),
         audio_base_url=get("AUDIO_BASE_URL").rstrip("/"),
         default_language=get("DEFAULT_LANGUAGE", "en-GB"),
+        database_url=database_url(get("DATABASE_URL"), problems),
     )
     if problems:
         raise SettingsError(problems)

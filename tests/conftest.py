@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from ivr.line import content
 from ivr import create_app
 from ivr import settings as settings_mod
 from .caller import SERVICE, Caller
+from .databases import PostgresServer, sqlite_url
 
 BASE = "https://line.example.org"
 TOKEN = "test-token"
@@ -23,10 +26,15 @@ hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=Non
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+# Apps built from `settings()` without a database of their own keep it in this run's folder.
+_DATABASES = Path(tempfile.mkdtemp(prefix="ivr-test-databases-"))
+
+
 def settings(**overrides) -> dict:
     """A complete, valid production configuration that touches nothing outside the test."""
     return {
         "IGNORE_ENV": True,
+        "DATABASE_URL": sqlite_url(_DATABASES),
         "TWILIO_AUTH_TOKEN": TOKEN,
         "PUBLIC_BASE_URL": BASE,
         "SERVICE_NUMBER": SERVICE,
@@ -36,10 +44,33 @@ def settings(**overrides) -> dict:
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_databases():
+    yield
+    shutil.rmtree(_DATABASES, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for this test process, stopped at the end."""
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """Each test that takes this runs twice: on a SQLite file and on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return sqlite_url(tmp_path)
+    return request.getfixturevalue("postgres").new_database()
+
+
 @pytest.fixture
 def make_app(tmp_path):
     def make(**overrides):
         overrides.setdefault("AUDIO_DIR", str(tmp_path / "audio"))
+        overrides.setdefault("DATABASE_URL", sqlite_url(tmp_path))
         app = create_app(settings(**overrides))
         app.config["TESTING"] = True
         return app

@@ -10,6 +10,7 @@ from flask import Flask, has_request_context, request
 from twilio.request_validator import RequestValidator
 
 from ..settings import Settings
+from ..store.database import Database
 from .adviser import all_prompts
 from .content import Content
 from .flow import Line, Where
@@ -26,6 +27,7 @@ class Service:
     validator: RequestValidator | None = None  # None only in development mode
     link: Links | None = None
     error_pages: dict[str, str] = field(default_factory=dict)  # language -> TwiML, rendered at start-up
+    database: Database | None = None
 
     def line(self, at: Where) -> Line:
         """What the flow needs at `at`: two small objects, built from whatever audio index is set."""
@@ -78,11 +80,11 @@ def request_host() -> str:
 _quote = functools.lru_cache(maxsize=1024)(functools.partial(quote, safe=""))
 
 
-def service(app: Flask, settings: Settings, contents: dict[str, Content], clock, audio: AudioIndex | None = None
-            ) -> Service:
+def service(app: Flask, settings: Settings, contents: dict[str, Content], clock, audio: AudioIndex | None = None,
+            database: Database | None = None) -> Service:
     """Build every read-only thing a webhook needs once, so a request only reads them."""
     from .safety import error_pages
-    svc = Service(settings, contents, audio=audio or NoAudio(), clock=clock,
+    svc = Service(settings, contents, audio=audio or NoAudio(), clock=clock, database=database,
                   link=Links.for_app(settings.public_base_url, app),
                   validator=RequestValidator(settings.auth_token) if settings.auth_token else None)
     return replace(svc, error_pages=error_pages(svc))
