@@ -87,16 +87,15 @@ def build_audio(folder: Path, **overrides):
 
 
 @pytest.fixture(scope="session")
-def built_audio(request, tmp_path_factory) -> Path:
-    """The real content built once per test run and shared, read-only, by every test.
+def built_audio() -> Path:
+    """The real content built with the offline voice and shared, read-only, by every test.
 
-    Under xdist each worker asks for it: the build's own lock makes the first build it and
+    Kept between runs in .test-audio/ (not in git): the build is incremental, so a run after a
+    change to the words rebuilds only those prompts, and a clean clone builds them all. Under
+    xdist each worker asks for it: the build's own lock makes the first build what is needed and
     the rest find nothing to do. Tests that change audio copy it first (see `audio_copy`).
     """
-    root = tmp_path_factory.getbasetemp()
-    if hasattr(request.config, "workerinput"):  # xdist: the folder shared by all workers
-        root = root.parent
-    folder = root / "built-audio"
+    folder = Path(__file__).resolve().parents[1] / ".test-audio"
     summary = build_audio(folder)
     assert not summary.failed, summary.failed
     return folder
