@@ -40,7 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                                           f"in {settings.content_dir}"])
     if settings.dev_mode and not settings.auth_token:
         log.warning("DEVELOPMENT MODE: Twilio signatures are NOT checked. Never point a real number here.")
-    audio = audio_files.load_index(settings, contents, env)
+    audio = audio_files.load_index(settings, contents)
     database = Database(settings.database_url)
     database.upgrade()  # quick when nothing is pending; a database that cannot be reached stops here
 

@@ -15,7 +15,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -57,7 +57,13 @@ class Summary:
 
 
 def settings_hash(engine: engines.Engine, rate: str) -> str:
+    """Everything that made a file: the build remakes audio when any of it changes."""
     return digest({"engine": engine.settings(), "shape": SHAPES[rate].as_dict(), "rate": rate})
+
+
+def shape_hash(rate: str) -> str:
+    """The processing for the phone alone: with the words, what the line needs to call audio current."""
+    return digest({"shape": SHAPES[rate].as_dict(), "rate": rate})
 
 
 def items(contents: Mapping[str, Content], settings: Settings) -> list[Item]:
@@ -103,7 +109,7 @@ def build(contents: Mapping[str, Content], settings: Settings, engine: engines.E
         wanted = items(contents, settings)
         reuse, todo = plan(wanted, old, engine, folder)
         summary = Summary(reused=[i.key for i in reuse])
-        new = Manifest({i.key: old.entries[i.key] for i in reuse}, {})
+        new = Manifest({i.key: replace(old.entries[i.key], shape_hash=shape_hash(i.rate)) for i in reuse}, {})
         if todo:
             make(todo, engine, folder, new, summary, progress)
             for k in summary.failed:  # keep the last good file: it may only be stale
@@ -181,7 +187,7 @@ def process(item: Item, raw: Path, staging: Path, engine: engines.Engine) -> Ent
     return Entry(language=item.language, rate=item.rate, prompt=item.prompt.id, text=item.prompt.text,
                  file=name, text_hash=text_hash, settings_hash=shaped_by, engine=engine.name,
                  voice=engine.voice, duration=measured.duration, level_dbov=measured.level_dbov,
-                 peak_dbfs=measured.peak_dbfs, wpm=measured.wpm)
+                 peak_dbfs=measured.peak_dbfs, wpm=measured.wpm, shape_hash=shape_hash(item.rate))
 
 
 def remove_unused(folder: Path, manifest: Manifest, previous: Manifest) -> list[str]:

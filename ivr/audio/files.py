@@ -10,33 +10,28 @@ from typing import Mapping
 
 from flask import Blueprint, abort, current_app, send_from_directory
 
-from . import engines
 from ..line.service import request_host
-from .build import items, settings_hash
+from .build import items, shape_hash
 from ..line.content import Content
 from .manifest import ManifestIndex
 from ..line.speech import RATES
-from ..settings import Settings, SettingsError
+from ..settings import Settings
 
 bp = Blueprint("audio", __name__, url_prefix="/audio")
 log = logging.getLogger("ivr.audio")
 YEAR = 365 * 24 * 3600
 
 
-def audio_index(settings: Settings, env: Mapping[str, str]) -> ManifestIndex:
-    """The built audio as the line with these settings serves it (a bad TTS_ENGINE is a SettingsError)."""
-    try:
-        engine = engines.from_env(env)
-    except ValueError as exc:
-        raise SettingsError([str(exc)]) from exc
+def audio_index(settings: Settings) -> ManifestIndex:
+    """The built audio as the line with these settings serves it, whichever engine made it:
+    TTS_ENGINE is for the build, so it can differ here without sending callers to <Say>."""
     base = settings.audio_base_url or f"{settings.public_base_url}{bp.url_prefix}"
-    return ManifestIndex(settings.audio_dir, base, {rate: settings_hash(engine, rate) for rate in RATES},
-                         host=request_host)
+    return ManifestIndex(settings.audio_dir, base, {rate: shape_hash(rate) for rate in RATES}, host=request_host)
 
 
-def load_index(settings: Settings, contents: Mapping[str, Content], env: Mapping[str, str]) -> ManifestIndex:
+def load_index(settings: Settings, contents: Mapping[str, Content]) -> ManifestIndex:
     """Read the manifest once at start-up and log how many prompts will fall back to <Say>."""
-    index = audio_index(settings, env)
+    index = audio_index(settings)
     statuses = [index.status(i.language, i.rate, i.prompt) for i in items(contents, settings)]
     fallback = len(statuses) - statuses.count("current")
     if fallback:

@@ -1,8 +1,13 @@
 """The audio manifest (audio/manifest.json) and the index the line reads it through.
 
-One entry per prompt, language and speech rate: its file, the hashes of the text and of
-the settings that shaped it, the engine and voice, and what the build measured. File
-names carry the hashes, so after an edit Twilio fetches a new URL instead of a cached one.
+One entry per prompt, language and speech rate: its file, the hashes of the text, of the
+processing for the phone (the shape) and of everything that made it (engine and shape), the
+engine and voice, and what the build measured. File names carry the hashes, so after an edit,
+or a build with another voice, Twilio fetches a new URL instead of a cached one.
+
+Audio is current when callers would hear the same thing as from a build now: the same words,
+processed the same way. Which engine spoke them is the build's business (it remakes audio
+when TTS_ENGINE changes), never a reason for the line to fall back to <Say>.
 """
 from __future__ import annotations
 
@@ -54,6 +59,7 @@ class Entry:
     level_dbov: float
     peak_dbfs: float
     wpm: float
+    shape_hash: str = ""  # empty in manifests from before it was recorded: stale until the next build
 
 
 @dataclass
@@ -92,12 +98,12 @@ CHECK_EVERY_SECONDS = 1.0  # how often a running line looks for audio files gone
 class ManifestIndex:
     """The AudioIndex the line uses: loaded once at start-up, then dictionary look-ups only."""
 
-    def __init__(self, folder: Path, base_url: str, settings_hashes: dict[str, str],
+    def __init__(self, folder: Path, base_url: str, shape_hashes: dict[str, str],
                  host: Callable[[], str] = lambda: ""):
         self.folder = Path(folder)
         self.base_url = base_url.rstrip("/")
         self.host = host  # for a base without a host (development): the address being called
-        self.settings_hashes = settings_hashes  # rate -> hash of what the build would use now
+        self.shape_hashes = shape_hashes  # rate -> hash of the processing a build would use now
         self.entries = Manifest.load(self.folder).entries
         self.files = {e.file: e for e in self.entries.values()}
         self._checked, self._generation = float("-inf"), None
@@ -132,7 +138,7 @@ class ManifestIndex:
         self.generation()  # so a file gone since the last look counts as missing
         if entry is None or entry.file not in self._readable:
             return "missing"
-        if entry.text_hash != digest(prompt.text) or entry.settings_hash != self.settings_hashes.get(rate):
+        if entry.text_hash != digest(prompt.text) or entry.shape_hash != self.shape_hashes.get(rate):
             return "stale"
         return "current"
 

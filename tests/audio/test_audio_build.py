@@ -64,6 +64,21 @@ def test_a_rebuild_with_no_change_speaks_nothing(audio_copy):
     assert engine.spoken == [] and summary.built == [] and len(summary.reused) > 40
 
 
+def test_a_manifest_from_before_the_shape_was_recorded_is_brought_up_to_date_without_speaking(audio_copy, make_app):
+    import json
+    path = audio_copy / MANIFEST
+    old = json.loads(path.read_text())
+    for entry in old["prompts"].values():
+        del entry["shape_hash"]
+    path.write_text(json.dumps(old))
+    main = make_app(AUDIO_DIR=str(audio_copy)).extensions["ivr"].contents["en-GB"].prompt("menu.main")
+    assert make_app(AUDIO_DIR=str(audio_copy)).extensions["ivr"].audio.status("en-GB", "normal", main) == "stale"
+    engine = Counting()
+    rebuild(audio_copy, engine)
+    assert engine.spoken == []
+    assert make_app(AUDIO_DIR=str(audio_copy)).extensions["ivr"].audio.status("en-GB", "normal", main) == "current"
+
+
 def test_changing_one_prompt_rebuilds_exactly_that_prompt(audio_copy, tmp_path):
     before = Manifest.load(audio_copy).entries["en-GB/normal/menu.main"].file
     engine = Counting()

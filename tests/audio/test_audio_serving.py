@@ -96,9 +96,25 @@ def test_status_is_current_stale_or_missing(make_app, audio_copy):
     hours = [i for i in items(other.extensions["ivr"].contents, other.extensions["ivr"].settings)
              if i.prompt.id == "adviser.hours"][0]
     assert other.extensions["ivr"].audio.status("en-GB", "normal", hours.prompt) == "stale"
-    # Audio built by another engine or voice is stale too.
-    gtts = make_app(AUDIO_DIR=str(audio_copy), TTS_ENGINE="gtts")
-    assert gtts.extensions["ivr"].audio.status("en-GB", "normal", main) == "stale"
+
+
+@pytest.mark.parametrize("engine", [{}, {"TTS_ENGINE": "gtts"}, {"TTS_ENGINE": "piper", "PIPER_LENGTH_SCALE": "1.2"},
+                                    {"TTS_ENGINE": "no such engine"}])
+def test_audio_is_current_whichever_engine_the_line_is_set_to(make_app, built_audio, caplog, engine):
+    """The engine is the build's setting: callers hear the built voice wherever the line runs."""
+    with caplog.at_level(logging.INFO, logger="ivr.audio"):
+        app = make_app(AUDIO_DIR=str(built_audio), **engine)
+    assert f"all {prompt_count(app)} prompts have current audio" in caplog.text
+    caller = Caller(app.test_client(), BASE, TOKEN).dial()
+    assert caller.played and not says(caller)
+
+
+def test_audio_processed_another_way_is_stale(make_app, audio_copy, monkeypatch):
+    from ivr.audio import shape
+    monkeypatch.setitem(shape.SHAPES, "normal", shape.Shape(target_dbov=-18.0))
+    app = make_app(AUDIO_DIR=str(audio_copy))
+    main = app.extensions["ivr"].contents["en-GB"].prompt("menu.main")
+    assert app.extensions["ivr"].audio.status("en-GB", "normal", main) == "stale"
 
 
 def test_audio_is_served_with_long_caching_and_an_etag(audio_app):

@@ -198,3 +198,9 @@ def test_built_audio_is_recognised_at_whatever_address_the_line_was_reached(make
     words = audio_words(service)
     for address in (url, "http://localhost:8000/audio/" + url.rsplit("/", 1)[-1]):
         assert words(address) == main.text
+
+
+def test_a_call_plays_the_offline_voice_whatever_the_engine_setting(built_audio, monkeypatch):
+    monkeypatch.setenv("AUDIO_DIR", str(built_audio))
+    caller = in_process(None).dial()
+    assert caller.played and len(caller.played) == len(caller.last)

@@ -86,3 +86,8 @@ def test_an_edited_title_changes_the_map(tmp_path):
     ivr("ivr map", CONTENT_DIR=str(folder))
     assert "Being harassed" in Path("call-flow.svg").read_text()
     assert "Being harassed" in Path("call-flow.mmd").read_text()
+
+
+def test_the_map_measures_audio_built_by_the_offline_voice_whatever_the_engine_setting(built_audio):
+    assert ivr("ivr map", AUDIO_DIR=str(built_audio)).exit_code == 0
+    assert re.search(r"Arrest and bail \(\d+ s\)", Path("call-flow.mmd").read_text())
