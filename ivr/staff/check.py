@@ -17,10 +17,13 @@ from ..line import adviser, content as content_mod
 from . import listening
 from ..line.content import Content, ContentError, Prompt
 from ..line.speech import RATES
+from ..audio import engines
 from ..audio.files import audio_index
+from ..audio.manifest import Manifest
 from ..local import environment
 from ..local import settings as local_settings
 from ..settings import Settings, SettingsError, content_dir
+from ..settings import from_env as settings_from_env
 from ..line.speech import AudioIndex, NoAudio
 
 ENV_FILE = Path(".env")
@@ -51,11 +54,12 @@ def shown(path: Path | str) -> str:
 
 
 def structural(problem: str) -> Finding:
-    """A loader problem ('file:line: what, and how to fix it') as a finding."""
+    """A loader problem ('file:line: what', then its fix after content.FIX when it has one) as a finding."""
+    problem, _, fix = problem.partition(content_mod.FIX)
     match = re.match(r"(?s)(.*?):(\d+): (.*)", problem)
     path, line, text = (match[1], int(match[2]), match[3]) if match else ("", 0, problem)
-    return Finding(shown(path), line, "", text, "change this line as the message says, then run `ivr check` "
-                   "again (the wording is checked once the file loads)")
+    return Finding(shown(path), line, "", text, fix or "change this line as the message says, then run "
+                   "`ivr check` again (the wording is checked once the file loads)")
 
 
 def load(paths: list[Path]) -> tuple[list[Content], list[Finding]]:
@@ -69,22 +73,65 @@ def load(paths: list[Path]) -> tuple[list[Content], list[Finding]]:
 
 
 def read_settings(env: Mapping[str, str]) -> tuple[Settings | None, list[Finding]]:
-    """The settings the words depend on (hours, numbers). Development mode: deploy-only settings
-    such as the auth token are `ivr serve`'s business, not the proofreader's."""
+    """The settings the words depend on (hours, numbers), read as start-up reads them. Those only
+    `ivr serve` needs (the Twilio token, the public address) are for `serving` to mention."""
     try:
         return local_settings(env), []
     except SettingsError as exc:
         return None, [setting_finding(p) for p in exc.problems]
 
 
-def setting_finding(problem: str) -> Finding:
+def serving(env: Mapping[str, str]) -> list[str]:
+    """One line when `ivr serve` would stop at settings the other tools do without."""
+    try:
+        settings_from_env(env)
+    except SettingsError as exc:
+        names = sorted({p.partition(":")[0] for p in exc.problems})
+        listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+        return [f"Settings: `ivr serve` would not start yet: it needs {listed} (it says what each needs; "
+                "`ivr check`, `ivr call` and `ivr map` work without them)."]
+    return []
+
+
+def setting_finding(problem: str, level: str = "error", why: str = "") -> Finding:
     name, _, text = problem.partition(": ")
     path, line = "(the environment)", 0
     if ENV_FILE.is_file():
         for number, row in enumerate(ENV_FILE.read_text(encoding="utf-8").splitlines(), 1):
             if row.strip().removeprefix("export ").startswith(f"{name}="):
                 path, line = shown(ENV_FILE), number
-    return Finding(path, line, name, text, f"correct {name} where the line's settings are kept (the .env file)")
+    fix = f"correct {name} where the line's settings are kept (the .env file)"
+    return Finding(path, line, name, text, f"{fix}. {why}" if why else fix, level)
+
+
+def default_language(settings: Settings, contents: list[Content]) -> list[Finding]:
+    """Start-up refuses a DEFAULT_LANGUAGE with no content file: so does the check."""
+    if not contents or settings.default_language in {c.language for c in contents}:
+        return []
+    return [setting_finding(f"DEFAULT_LANGUAGE: no content file for '{settings.default_language}' in "
+                            f"{shown(settings.content_dir)}")]
+
+
+def voice(settings: Settings, env: Mapping[str, str]) -> tuple[list[Finding], list[str]]:
+    """TTS_ENGINE is the build's: a bad one is a warning (the line plays what is built), and audio
+    made with another voice than it names is one plain line, since the line plays it all the same."""
+    try:
+        engine = engines.from_env(env)
+    except ValueError as exc:
+        return [setting_finding(str(exc), "warning", "`ivr build-audio` cannot run until it is; the line "
+                                "goes on playing the audio already built")], []
+    made = sorted({(e.engine, e.voice) for e in Manifest.load(settings.audio_dir).entries.values()})
+    notes = []
+    for name, voice_name in made:
+        if (name, voice_name) == (engine.name, engine.voice):
+            continue
+        chosen = f"TTS_ENGINE is {engine.name}" + ("" if env.get("TTS_ENGINE", "").strip() else " (the default)")
+        if name == engine.name:
+            chosen = f"{'PIPER_VOICE' if name == 'piper' else 'GTTS_TLD'} gives the voice {engine.voice}"
+        notes.append(f"Audio: made with {name} (voice {voice_name}), but {chosen}. The line plays it as it is; "
+                     f"the next `ivr build-audio` makes it all again with {engine.name} ({engine.voice}). "
+                     f"To keep {name}, set TTS_ENGINE={name} in the .env file.")
+    return [], notes
 
 
 def locate(content: Content, prompt: Prompt, words: str) -> int:
@@ -160,23 +207,20 @@ def audio_status(content: Content, prompts: list[Prompt], audio: AudioIndex) -> 
             for p in prompts if status[p.id] in why]
 
 
-def run(paths: list[Path], settings: Settings | None, audio: AudioIndex) -> list[Finding]:
-    """Every finding for these content files (or folders of them)."""
-    contents, findings = load(paths)
+def run(contents: list[Content], settings: Settings | None, audio: AudioIndex | None) -> list[Finding]:
+    """Every finding for these contents. Without settings (they do not read) or audio (unknown
+    until they do), what depends on them is left out: that problem is the settings' alone."""
+    findings = []
     for content in contents:
         prompts = all_prompts(content, settings)
-        findings += wording(content, prompts) + lengths(content, prompts, audio)
-        findings += audio_status(content, prompts, audio)
+        findings += wording(content, prompts) + lengths(content, prompts, audio or NoAudio())
+        findings += audio_status(content, prompts, audio) if audio is not None else []
     return findings
 
 
-def line_audio() -> AudioIndex:
-    """The audio index the line itself would use, or none if its settings do not read yet."""
-    env = environment()
-    try:
-        return audio_index(local_settings(env), env)
-    except SettingsError:
-        return NoAudio()
+def line_audio(settings: Settings) -> AudioIndex:
+    """The audio index the line itself uses, with these settings."""
+    return audio_index(settings)
 
 
 def summary(findings: list[Finding], files: int) -> str:
@@ -200,9 +244,19 @@ def check(paths: tuple[Path, ...]):
     settings, findings = read_settings(env)
     folder = settings.content_dir if settings else content_dir(env.get("CONTENT_DIR"))
     targets = list(paths) or [folder]
-    findings += run(targets, settings, line_audio())
+    contents, problems = load(targets)
+    findings += problems
+    notes: list[str] = []
+    if settings is not None:
+        findings += default_language(settings, contents) if not paths and not problems else []
+        more, notes = voice(settings, env)
+        findings += more
+        notes += serving(env)
+    findings += run(contents, settings, line_audio(settings) if settings else None)
     for finding in findings:
         click.echo(str(finding))
+    for note in notes:
+        click.echo(note)
     files = sum(len(list(p.glob("*.yaml"))) if p.is_dir() else 1 for p in targets)
     click.echo(summary(findings, files))
     if any(f.level == "error" for f in findings):

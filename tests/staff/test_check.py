@@ -8,6 +8,7 @@ import pytest
 from ivr.staff import check
 from ivr.settings import PACKAGE_DIR
 from ivr.line.speech import NoAudio
+from ..conftest import settings
 from ..helpers import isolated, ivr
 
 pytestmark = pytest.mark.usefixtures(isolated.__name__)
@@ -130,7 +131,7 @@ class FakeAudio(NoAudio):
 
 
 def test_audio_that_is_stale_or_missing_is_a_warning_and_built_lengths_are_measured(monkeypatch):
-    monkeypatch.setattr(check, "line_audio", FakeAudio)
+    monkeypatch.setattr(check, "line_audio", lambda settings: FakeAudio())
     result = ivr("ivr check")
     assert "warning in menu.main: this prompt has audio made from older words or settings" in result.output
     assert "warning in section.guilty: this prompt has no audio" in result.output
@@ -142,3 +143,26 @@ def test_audio_that_is_stale_or_missing_is_a_warning_and_built_lengths_are_measu
 def test_a_line_without_advisers_is_checked_too():
     result = ivr("ivr check", ADVISER_HOURS="", ADVISER_NUMBERS="")
     assert result.exit_code == 0, result.output
+
+
+def built(folder: Path, **more: str) -> dict[str, str]:
+    """Settings for the audio the tests build (their hours are part of the words)."""
+    return {"AUDIO_DIR": str(folder), "ADVISER_HOURS": settings()["ADVISER_HOURS"], **more}
+
+
+def test_audio_made_by_the_offline_voice_is_current_and_the_other_engine_is_one_plain_line(built_audio):
+    result = ivr("ivr check", **built(built_audio))
+    assert result.exit_code == 0, result.output
+    assert "audio made from older words" not in result.output and "no audio" not in result.output
+    (note,) = [line for line in result.output.splitlines() if "TTS_ENGINE" in line]
+    assert note.startswith("Audio: made with piper") and "TTS_ENGINE is gtts (the default)" in note
+    assert "To keep piper, set TTS_ENGINE=piper in the .env file." in note
+    assert "TTS_ENGINE" not in ivr("ivr check", **built(built_audio, TTS_ENGINE="piper")).output
+
+
+def test_a_bad_engine_is_a_warning_about_the_build_not_the_audio(built_audio):
+    result = ivr("ivr check", **built(built_audio, TTS_ENGINE="festival"))
+    assert result.exit_code == 0, result.output
+    assert "(the environment): warning in TTS_ENGINE: 'festival' is not an engine" in result.output
+    assert "`ivr build-audio` cannot run until it is" in result.output
+    assert "audio made from older words" not in result.output and "no audio" not in result.output
