@@ -65,12 +65,28 @@ def answering(settings: Settings, now: datetime) -> bool:
 
 # -- Saying hours, days and numbers (all words come from the content file) -------------------
 
+# Sentences made from settings are kept to this many words, so that however the hours are set
+# they pass the listening rules `ivr check` applies (ivr/staff/listening.py: 15 on average).
+MAX_WORDS = 15
+ALL_DAY = ((time(0), END_OF_DAY),)
+
+
 def _part_of_day(t: time) -> str:
     if t.hour == 0 or t.hour >= 21:
         return "night"
     if t.hour < 12:
         return "morning"
     return "afternoon" if t.hour < 18 else "evening"
+
+
+def _clock(content: Content, t: time) -> str:
+    """09:30 -> 'half past nine': the time alone, without the part of the day."""
+    words = content.adviser
+    hours = [h.strip() for h in words["clock_hours"].split(",")]
+    if t.minute == 45:
+        return words["quarter_to"].format(hour=hours[(t.hour + 1) % 12])
+    pattern = {0: "on_the_hour", 15: "quarter_past", 30: "half_past"}[t.minute]
+    return words[pattern].format(hour=hours[t.hour % 12])
 
 
 def spoken_time(content: Content, t: time) -> str:
@@ -80,13 +96,7 @@ def spoken_time(content: Content, t: time) -> str:
         return words["midnight"]
     if t == time(12):
         return words["midday"]
-    hours = [h.strip() for h in words["clock_hours"].split(",")]
-    if t.minute == 45:
-        said = words["quarter_to"].format(hour=hours[(t.hour + 1) % 12])
-    else:
-        pattern = {0: "on_the_hour", 15: "quarter_past", 30: "half_past"}[t.minute]
-        said = words[pattern].format(hour=hours[t.hour % 12])
-    return words[_part_of_day(t)].format(time=said)
+    return words[_part_of_day(t)].format(time=_clock(content, t))
 
 
 def spoken_days(content: Content, days: tuple[int, ...]) -> str:
@@ -99,13 +109,56 @@ def spoken_days(content: Content, days: tuple[int, ...]) -> str:
     return content.adviser["day_list"].format(others=", ".join(names[:-1]), last=names[-1])
 
 
+def _when(content: Content, days: tuple[int, ...]) -> str:
+    """'every day', 'Monday to Friday', or 'on Saturday': how days go into a sentence."""
+    if len(days) == 7:
+        return content.adviser["every_day"]
+    said = spoken_days(content, days)
+    if len(days) > 2 and list(days) == list(range(days[0], days[-1] + 1)):
+        return said
+    return content.adviser["on_days"].format(days=said)
+
+
+def _spans_by_days(settings: Settings) -> list[tuple[tuple[int, ...], tuple[tuple[time, time], ...]]]:
+    """The days that share the same opening times, and those times (overlapping or touching
+    openings joined, so 'Mon-Fri 09:00-13:00; Mon-Fri 13:00-17:00' is one opening), by first day."""
+    by_times: dict[tuple, list[int]] = {}
+    for day in range(7):
+        spans: list[list[time]] = []
+        for opens, closes in sorted((o.opens, o.closes) for o in settings.hours if day in o.days):
+            if spans and opens <= spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], closes)
+            else:
+                spans.append([opens, closes])
+        if spans:
+            by_times.setdefault(tuple(map(tuple, spans)), []).append(day)
+    return sorted(((tuple(days), spans) for spans, days in by_times.items()), key=lambda group: group[0])
+
+
+def _hours_sentences(content: Content, days: tuple[int, ...], spans: tuple[tuple[time, time], ...]) -> list[str]:
+    """When advisers answer on these days: one short sentence (two if it would be long), then each break."""
+    words, when = content.adviser, _when(content, days)
+    opens, closes = spans[0][0], spans[-1][1]
+    if (opens, closes) == ALL_DAY[0]:
+        out = [words["day_and_night"].format(days=when)]
+    else:
+        said = {"days": when, "opens": spoken_time(content, opens), "closes": spoken_time(content, closes)}
+        one = words["hours"].format(**said)
+        out = [one if len(one.split()) <= MAX_WORDS else words["hours_long"].format(**said)]
+    for (_, start), (end, _) in zip(spans, spans[1:]):
+        # "between one and two in the afternoon": the part of the day once, when both share it
+        shared = _part_of_day(start) == _part_of_day(end) and time(12) not in (start, end) and start != time(0)
+        out.append(words["hours_break"].format(start=_clock(content, start) if shared else spoken_time(content, start),
+                                               end=spoken_time(content, end)))
+    return out
+
+
 def hours_prompt(content: Content, settings: Settings) -> Prompt | None:
-    """The adviser hours in plain words, or None when there are no hours to say."""
+    """The adviser hours in short sentences of plain words, or None when there are no hours to say."""
     if not settings.hours:
         return None
-    text = " ".join(content.adviser["hours"].format(
-        days=spoken_days(content, o.days), opens=spoken_time(content, o.opens),
-        closes=spoken_time(content, o.closes)) for o in settings.hours)
+    text = " ".join(sentence for days, spans in _spans_by_days(settings)
+                    for sentence in _hours_sentences(content, days, spans))
     return Prompt("adviser.hours", text, content.lines.get("adviser.hours", 0))
 
 

@@ -23,14 +23,15 @@ REQUIRED_PHRASES = (
     "error", "goodbye",
 )
 REQUIRED_ADVISER = (
-    "connecting", "closed", "closed_today", "hours", "day_range", "day_list",
+    "connecting", "closed", "closed_today", "hours", "hours_long", "hours_break", "day_and_night",
+    "every_day", "on_days", "day_range", "day_list",
     "clock_hours", "on_the_hour", "quarter_past", "half_past", "quarter_to",
     "morning", "afternoon", "evening", "night", "midday", "midnight",
     "no_answer", "emergency", "helpline", "try_again", "to_guidance", "number_again",
     "whisper", "whisper_missed",
 )
 # Words the line puts into other sentences (adviser hours), never said alone: not prompts.
-ADVISER_WORDS = ("clock_hours", "midday", "midnight")
+ADVISER_WORDS = ("clock_hours", "midday", "midnight", "every_day")
 
 
 # Between a problem and its fix, when the loader knows one: staff see the same two lines as from `ivr check`.

@@ -50,7 +50,7 @@ def test_yaml_that_does_not_parse_names_the_line(tmp_path):
                   "  wrong_key: Sorry: that key: does nothing here.")
     [problem] = problems(path)
     assert problem.startswith(f"{path}:{line_of(path, 'wrong_key')}:")
-    assert "not valid YAML" in problem
+    assert "colon and a space in them" in problem and "double quotes" in problem
 
 
 def test_more_than_four_options_is_refused(tmp_path):

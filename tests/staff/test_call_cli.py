@@ -76,7 +76,7 @@ def test_when_no_adviser_takes_the_call_the_caller_hears_the_helpline(outcome):
 def test_out_of_hours_the_caller_hears_when_advisers_answer():
     out = lines(ivr(f"ivr call --keys 9 {SATURDAY_NIGHT}", **OPEN))
     assert "Line: Our advisers cannot take calls right now." in out
-    assert "Line: Advisers answer on Monday to Friday, from nine in the morning to five in the afternoon." in out
+    assert "Line: Advisers answer Monday to Friday, from nine in the morning to five in the afternoon." in out
     assert "(The advisers' phones ring.)" not in out
 
 

@@ -26,3 +26,48 @@ def test_any_longer_number_is_found_and_spelled_out_digit_by_digit(text, number)
 def test_a_sentence_is_too_long_exactly_when_it_has_over_25_words(count):
     problems = listening.sentence_length(" ".join(["word"] * count) + ".")
     assert any("this sentence has" in p.text for p in problems) == (count > 25)
+
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+QUARTERS = [f"{h:02}:{m:02}" for h in range(24) for m in (0, 15, 30, 45)] + ["24:00"]
+
+
+@st.composite
+def adviser_hours(draw) -> str:
+    """Any ADVISER_HOURS the settings accept: up to three parts, each days and a span of quarter hours."""
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        first = draw(st.integers(0, 6))
+        last = draw(st.integers(first, 6))
+        opens = draw(st.integers(0, len(QUARTERS) - 2))
+        closes = draw(st.integers(opens + 1, len(QUARTERS) - 1))
+        days = DAYS[first] if first == last else f"{DAYS[first]}-{DAYS[last]}"
+        parts.append(f"{days} {QUARTERS[opens]}-{QUARTERS[closes]}")
+    return "; ".join(parts)
+
+
+def hours_heard(hours: str) -> str:
+    from ivr.line import adviser, content
+    from ivr.settings import PACKAGE_DIR, from_env
+    shipped = content.load(PACKAGE_DIR / "guidance" / "en-GB.yaml")
+    return adviser.hours_prompt(shipped, from_env({"IVR_DEV_MODE": "1", "ADVISER_HOURS": hours})).text
+
+
+def rules(text: str) -> list:
+    return [*listening.sentence_length(text), *listening.digits(text, DIGITS), *listening.abbreviations(text)]
+
+
+@given(adviser_hours())
+def test_whatever_the_hours_the_sentences_made_from_them_pass_the_listening_rules(hours):
+    heard = hours_heard(hours)
+    assert rules(heard) == [], (hours, heard)
+
+
+def test_hours_are_said_as_a_person_would_say_them():
+    assert hours_heard("Mon-Sun 00:00-24:00") == "Advisers answer every day, day and night."
+    assert hours_heard("Mon-Fri 09:00-13:00; Mon-Fri 14:00-17:00") == (
+        "Advisers answer Monday to Friday, from nine in the morning to five in the afternoon. "
+        "They take a break between one and two in the afternoon.")
+    assert hours_heard("Mon-Fri 09:00-17:30; Sat 10:00-13:00") == (
+        "Advisers answer Monday to Friday. They answer from nine in the morning to half past five in the "
+        "afternoon. Advisers answer on Saturday, from ten in the morning to one in the afternoon.")
