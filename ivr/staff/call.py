@@ -20,12 +20,11 @@ from ..line import adviser as adviser_mod
 from ..line.content import ContentError
 from .listening import WORDS_PER_MINUTE
 from .inprocess import local_app
+from .keypad import KEYS, SILENCE, Keypad, terminal_keypad
 from .phone import SERVICE, Caller, CallEnded, Remote, audio_words
 from ..settings import UK, SettingsError
 
 OUTCOMES = ("answered", "no-answer", "busy", "failed", "declined")
-KEYS = "0123456789*#"
-SILENCE = ""  # a scripted "key" that means: press nothing until the line moves on
 
 Echo = Callable[[str], None]
 
@@ -47,41 +46,67 @@ def parse_keys(text: str) -> list[str]:
 
 class Earpiece:
     """What the caller hears: the line's words on screen (at speaking speed when pacing), and its
-    built audio through the speakers when there is a player."""
+    built audio through the speakers when there is a player. With a keypad, a key pressed while
+    a keypad listens (as in Twilio's <Gather>) cuts the speech short, and q hangs up at once."""
 
-    def __init__(self, echo: Echo, pace: bool = False, player: list[str] | None = None):
-        self.echo, self.pace, self.player = echo, pace, player
+    def __init__(self, echo: Echo, pace: bool = False, player: list[str] | None = None,
+                 keypad: Keypad | None = None):
+        self.echo, self.pace, self.player, self.keypad = echo, pace, player, keypad
 
     def speak(self, caller: Caller) -> None:
-        for element in caller.doc.iter():
-            if element.tag in ("Say", "Play"):
-                self.one(caller, element)
+        for verb in caller.doc:
+            in_keypad = verb.tag == "Gather"
+            for element in verb.iter():
+                if element.tag in ("Say", "Play"):
+                    if self.cut(in_keypad) or self.one(caller, element, in_keypad):
+                        return
 
-    def one(self, caller: Caller, element: ET.Element) -> None:
+    def cut(self, in_keypad: bool) -> bool:
+        return self.keypad is not None and self.keypad.cuts(in_keypad)
+
+    def hanging_up(self) -> bool:
+        return self.keypad is not None and self.keypad.hanging_up()
+
+    def one(self, caller: Caller, element: ET.Element, in_keypad: bool = False) -> bool:
+        """Say one prompt; True if a key cut it short."""
         words = caller.speech(element)
         audio = element.tag == "Play" and self.player
         if self.pace and not audio:
-            self.typewriter(words)
-        else:
-            self.echo(f"Line: {words}")
-        if audio:
-            self.play(caller, (element.text or "").strip())
+            return self.typewriter(words, in_keypad)
+        self.echo(f"Line: {words}")
+        return bool(audio) and self.play(caller, (element.text or "").strip(), in_keypad)
 
-    def play(self, caller: Caller, url: str) -> None:
+    def play(self, caller: Caller, url: str, in_keypad: bool = False) -> bool:
         """Audio the line serves itself is fetched through the caller (an in-process line has no
         address ffplay could reach); any other URL ffplay fetches. A failure only means the words
-        were shown, not heard."""
+        were shown, not heard. True if a key stopped it."""
         data = served_audio(caller, url)
-        subprocess.run([*self.player, "pipe:0" if data else url], input=data, check=False,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        player = subprocess.Popen([*self.player, "pipe:0" if data else url],
+                                  stdin=subprocess.PIPE if data else subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sending = data
+        while True:
+            try:
+                player.communicate(sending, timeout=0.05)
+                return False
+            except subprocess.TimeoutExpired:
+                sending = None  # communicate goes on sending what it was given
+            if self.cut(in_keypad):
+                player.kill()
+                player.wait()
+                return True
 
-    def typewriter(self, words: str) -> None:
+    def typewriter(self, words: str, in_keypad: bool = False) -> bool:
         click.echo("Line:", nl=False)
         for word in words.split():
+            if self.cut(in_keypad):
+                click.echo(" ...")
+                return True
             click.echo(f" {word}", nl=False)
             sys.stdout.flush()
             time.sleep(60 / WORDS_PER_MINUTE)
         click.echo()
+        return False
 
 
 def served_audio(caller: Caller, url: str) -> bytes | None:
@@ -131,7 +156,7 @@ def follow(caller: Caller, outcome: Callable[[], str], earpiece: Earpiece) -> No
     """Speak what the line said, then do what Twilio does next without the caller: ring the
     advisers for a <Dial>, or fetch the next document for a <Redirect> that no keypad precedes."""
     earpiece.speak(caller)
-    while not caller.ended:
+    while not caller.ended and not earpiece.hanging_up():
         verbs = {el.tag: el for el in reversed(list(caller.doc))}  # the first of each verb
         if "Dial" in verbs:
             adviser_leg(caller, outcome(), earpiece)
@@ -156,26 +181,26 @@ def scripted(caller: Caller, keys: list[str], outcome: str, earpiece: Earpiece) 
         earpiece.echo("(You hang up.)")
 
 
-def interactive(caller: Caller, outcome: str | None, earpiece: Earpiece) -> None:
+def interactive(caller: Caller, outcome: str | None, earpiece: Earpiece, keypad: Keypad) -> None:
+    """A call from the keyboard: keys count as they are typed, even while the line speaks."""
     choose = (lambda: outcome) if outcome else (
-        lambda: click.prompt("The advisers are ringing. What happens?", type=click.Choice(OUTCOMES),
-                             default="answered"))
-    click.echo("Type a key (0-9, * or #) and Enter. Enter alone stays silent; q hangs up.\n")
+        lambda: keypad.ask("The advisers are ringing. What happens?", OUTCOMES, "answered"))
+    enter = "" if keypad.raw else " and Enter"
+    click.echo(f"Press a key (0-9, * or #){enter} at any time, even while the line speaks. "
+               "Enter alone stays silent; q hangs up.\n")
+    earpiece.keypad = keypad
     caller.dial()
     follow(caller, choose, earpiece)
     while not caller.ended:
-        typed = click.prompt("Your key", default="", show_default=False).strip().lower()
-        if typed in ("q", "quit"):
+        key = keypad.next()
+        if key == Keypad.QUIT:
             click.echo("(You hang up.)")
             return
-        if typed and set(typed) - set(KEYS):
+        if key != SILENCE and key not in KEYS:
             click.echo("That is not a key on a phone: use 0-9, * or #.")
             continue
-        for key in list(typed) or [SILENCE]:
-            move(caller, key, earpiece)
-            follow(caller, choose, earpiece)
-            if caller.ended:
-                break
+        move(caller, key, earpiece)
+        follow(caller, choose, earpiece)
 
 
 def in_process(at: datetime | None) -> Caller:
@@ -227,13 +252,15 @@ def call(url, keys, outcome, at, public_url, auth_token, fast, play):
     try:
         caller = connect(url, at, public_url, auth_token)
         if script is None:
-            interactive(caller, outcome, earpiece)
+            with terminal_keypad() as keypad:
+                interactive(caller, outcome, earpiece, keypad)
         else:
             scripted(caller, script, outcome or "answered", earpiece)
     except (SettingsError, ContentError) as exc:
         raise click.ClickException(f"The line cannot start, so it cannot be called.\n{exc}")
     except requests.ConnectionError:
-        raise click.ClickException(f"Nothing answers at {url}. Is the line running? Start it with `ivr serve`.")
+        raise click.ClickException(f"Nothing answers at {url}. Is the line running? Start it with `scripts/run` "
+                                   "in the line's folder, or ring the line inside this command: leave out the URL.")
     except CallEnded as exc:
         click.echo(f"(The call ended: {exc}.)")
     except AssertionError as exc:

@@ -52,20 +52,37 @@ def credentials(env: dict[str, str]) -> tuple[str, str]:
     return sid, token
 
 
-def checked_number(value: str) -> str:
+def checked_number(value: str, source: str = "NUMBER") -> str:
     problems: list[str] = []
-    number = parse_number(value, "NUMBER", problems)
+    number = parse_number(value, source, problems)
     if problems:
-        raise click.BadParameter(problems[0].removeprefix("NUMBER: "), param_hint="NUMBER")
+        raise click.BadParameter(problems[0].removeprefix(f"{source}: "), param_hint=source)
     return number
 
 
-def checked_base(value: str) -> str:
+def checked_base(value: str, source: str = "BASE_URL") -> str:
     base = value.strip().rstrip("/")
     if not re.fullmatch(r"https://[^/\s]+(/\S*)?", base):
         raise click.BadParameter(f"'{value}' should be the line's public https address, like "
-                                 "https://line.example.org (callers' calls must be encrypted)", param_hint="BASE_URL")
+                                 "https://line.example.org (callers' calls must be encrypted)", param_hint=source)
     return base
+
+
+# The setting each argument defaults to, what it is, and an example for the .env file.
+DEFAULTS = {"NUMBER": ("SERVICE_NUMBER", "the line's Twilio phone number", "+442079460001"),
+            "BASE_URL": ("PUBLIC_BASE_URL", "the line's public https address", "https://line.example.org")}
+
+
+def given_or_set(given: str | None, argument: str, env: dict[str, str], check) -> str:
+    """The argument, else its setting, checked; a setting that is not there is named as such."""
+    if given:
+        return check(given, argument)
+    name, what, example = DEFAULTS[argument]
+    value = env.get(name, "").strip()
+    if not value:
+        raise click.ClickException(f"{name} is not set. Put {what} in the .env file, as {name}={example}, "
+                                   f"or give it to this command: ivr number {argument}.")
+    return check(value, name)
 
 
 def find(client: Client, number: str, sid: str):
@@ -128,8 +145,8 @@ def number(number, base_url, dry_run):
     Sets NUMBER's webhooks to the line at BASE_URL (by default the settings SERVICE_NUMBER and
     PUBLIC_BASE_URL). Needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN."""
     env = environment()
-    number = checked_number(number or env.get("SERVICE_NUMBER", ""))
-    base = checked_base(base_url or env.get("PUBLIC_BASE_URL", ""))
+    number = given_or_set(number, "NUMBER", env, checked_number)
+    base = given_or_set(base_url, "BASE_URL", env, checked_base)
     sid, token = credentials(env)
     client = Client(sid, token, http_client=HTTP_CLIENT)
     try:

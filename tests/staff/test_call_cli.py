@@ -16,7 +16,7 @@ from ivr.cli import main
 from ivr.staff.phone import SERVICE, Caller
 from ivr.line.speech import NoAudio
 from ..conftest import BASE, TOKEN, settings
-from ..helpers import isolated, ivr
+from ..helpers import SETTINGS, isolated, ivr
 
 pytestmark = pytest.mark.usefixtures(isolated.__name__)
 
@@ -112,7 +112,7 @@ def test_a_wrong_token_is_explained(server):
 def test_nothing_listening_is_explained():
     result = ivr("ivr call http://127.0.0.1:9 --keys 1")
     assert result.exit_code == 1
-    assert "Nothing answers at http://127.0.0.1:9" in result.output and "ivr serve" in result.output
+    assert "Nothing answers at http://127.0.0.1:9. Is the line running? Start it with `scripts/run`" in result.output
 
 
 class FakeAudio(NoAudio):
@@ -204,3 +204,80 @@ def test_a_call_plays_the_offline_voice_whatever_the_engine_setting(built_audio,
     monkeypatch.setenv("AUDIO_DIR", str(built_audio))
     caller = in_process(None).dial()
     assert caller.played and len(caller.played) == len(caller.last)
+
+
+class Terminal:
+    """`ivr call` in a terminal of its own (a pseudo-terminal), typed into as staff would type."""
+
+    def __init__(self, cwd, *args):
+        import os
+        import pty
+        import subprocess
+        self.os = os
+        self.master, slave = pty.openpty()
+        env = {k: v for k, v in os.environ.items() if k not in SETTINGS}
+        env["DATABASE_URL"] = f"sqlite:///{cwd / 'line.sqlite3'}"
+        self.process = subprocess.Popen([sys.executable, "-m", "ivr", "call", "--no-play", *args], cwd=cwd, env=env,
+                                        stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+        os.close(slave)
+        self.output = ""
+
+    def wait_for(self, words: str, seconds: float = 60) -> str:  # generous: the machine may be busy
+        import select
+        import time
+        deadline = time.monotonic() + seconds
+        while words not in self.output:
+            assert time.monotonic() < deadline, f"no {words!r} in:\n{self.output}"
+            if select.select([self.master], [], [], 0.1)[0]:
+                try:
+                    self.output += self.os.read(self.master, 4096).decode(errors="replace").replace("\r", "")
+                except OSError:  # the call ended and its terminal closed
+                    assert words in self.output, f"no {words!r} in:\n{self.output}"
+        return self.output
+
+    def type(self, keys: str) -> None:
+        self.os.write(self.master, keys.encode())
+
+    def close(self) -> int:
+        try:
+            return self.process.wait(timeout=10)
+        finally:
+            self.process.kill()
+            self.os.close(self.master)
+
+
+def test_in_a_terminal_a_key_cuts_the_speech_short_at_once_and_q_hangs_up_at_once(tmp_path):
+    terminal = Terminal(tmp_path)
+    try:
+        terminal.wait_for("Line: This is")
+        terminal.type("1")  # no Enter: a phone's key counts when it is pressed
+        heard = terminal.wait_for("Line: Calling the police.")
+        welcome = heard[heard.index("Line: This is"):heard.index("You press 1.")]
+        assert welcome.rstrip().endswith("...") and "Main menu" not in welcome  # cut short, menu never said
+        terminal.wait_for("Line: To hear")
+        terminal.type("q")
+        heard = terminal.wait_for("(You hang up.)")
+        assert "harassment" not in heard.split("You press 1.")[1]  # the rest of the menu was never said
+        assert terminal.close() == 0
+    finally:
+        terminal.process.kill()
+
+
+def test_audio_playing_stops_when_a_key_is_pressed(tmp_path):
+    import threading
+    from ivr.staff.call import Keypad
+    played = tmp_path / "played.txt"
+    player = [sys.executable, "-c", f"import time; p = open({str(played)!r}, 'a'); p.write('start '); p.flush(); "
+              "time.sleep(30); p.write('end')"]
+    keypad = Keypad()
+    caller = Caller(with_audio(create_app({"IVR_DEV_MODE": "1"})).test_client(), "http://localhost")
+    caller.dial()
+
+    def press_once_playing():
+        while not played.exists():
+            threading.Event().wait(0.02)
+        keypad.press("1")
+    threading.Thread(target=press_once_playing, daemon=True).start()
+    Earpiece(lambda line: None, player=player, keypad=keypad).speak(caller)
+    assert played.read_text() == "start "  # stopped, not played to the end, and nothing after it
+    assert keypad.next() == "1"

@@ -166,3 +166,36 @@ def test_a_bad_engine_is_a_warning_about_the_build_not_the_audio(built_audio):
     assert "(the environment): warning in TTS_ENGINE: 'festival' is not an engine" in result.output
     assert "`ivr build-audio` cannot run until it is" in result.output
     assert "audio made from older words" not in result.output and "no audio" not in result.output
+
+
+README_HOURS = "Mon-Fri 09:00-17:30; Sat 10:00-13:00"  # the README's own example
+
+
+@pytest.mark.parametrize("variant", [
+    {"ADVISER_HOURS": README_HOURS}, {"ADVISER_HOURS": "Mon-Sun 00:00-24:00"},
+    {"ADVISER_HOURS": "Mon-Fri 09:00-13:00; Mon-Fri 14:00-17:00"}, {"ADVISER_HOURS": "weekdays"},
+    {"HELPLINE_NUMBER": "12"}, {"DEFAULT_LANGUAGE": "fr-FR"}, {"TTS_ENGINE": "festival"},
+], ids=lambda v: ",".join(f"{k}={x}" for k, x in v.items()))
+def test_ivr_check_and_start_up_agree_about_the_settings(variant):
+    from ivr import create_app
+    from ivr.settings import SettingsError
+    config = settings(**variant)
+    try:
+        create_app(config)
+        starts = True
+    except SettingsError:
+        starts = False
+    result = ivr("ivr check", **{k: v for k, v in config.items() if isinstance(v, str)})
+    assert (result.exit_code == 0) == starts, result.output
+    if not starts:
+        (name,) = variant
+        assert result.output.count(": error in ") == 1 and f"error in {name}: " in result.output, result.output
+
+
+def test_a_settings_problem_is_reported_once_as_a_settings_problem_not_as_audio(built_audio):
+    Path(".env").write_text("ADVISER_HOURS=weekdays 9 to 5\n")
+    result = ivr("ivr check", AUDIO_DIR=str(built_audio))
+    findings = [line for line in result.output.splitlines() if not line.startswith("    ")]
+    assert findings[0] == ".env:1: error in ADVISER_HOURS: cannot read 'weekdays 9 to 5'; write it like " \
+        "'Mon-Fri 09:00-17:00; Sat 10:00-13:00'"
+    assert findings[1:] == ["1 error, 0 warnings. Fix the errors, then run `ivr check` again."], result.output

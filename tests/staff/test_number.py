@@ -127,11 +127,24 @@ def test_missing_or_odd_credentials_stop_before_calling_twilio(twilio, env, says
 @pytest.mark.parametrize("args, says", [
     (f"12 {BASE}", "'12' is not a valid phone number"),
     (f"{NUMBER} http://line.example.org", "should be the line's public https address"),
-    (f"{NUMBER}", "should be the line's public https address"),
 ])
 def test_a_bad_number_or_address_is_refused(twilio, args, says):
     result = ivr(f"ivr number {args}", **CREDENTIALS)
     assert result.exit_code == 2 and says in result.output
+    assert twilio.requests == []
+
+
+@pytest.mark.parametrize("args, env, says", [
+    ("", {}, "SERVICE_NUMBER is not set. Put the line's Twilio phone number in the .env file, as "
+     "SERVICE_NUMBER=+442079460001, or give it to this command: ivr number NUMBER."),
+    (NUMBER, {}, "PUBLIC_BASE_URL is not set. Put the line's public https address in the .env file"),
+    ("", {"SERVICE_NUMBER": "12"}, "Invalid value for SERVICE_NUMBER: '12' is not a valid phone number"),
+    ("", {"SERVICE_NUMBER": NUMBER, "PUBLIC_BASE_URL": "http://line.example.org"},
+     "Invalid value for PUBLIC_BASE_URL: 'http://line.example.org' should be the line's public https address"),
+])
+def test_a_setting_that_is_missing_or_wrong_is_named(twilio, args, env, says):
+    result = ivr(f"ivr number {args}", **CREDENTIALS, **env)
+    assert result.exit_code in (1, 2) and says in result.output, result.output
     assert twilio.requests == []
 
 
