@@ -112,26 +112,32 @@ def default_language(settings: Settings, contents: list[Content]) -> list[Findin
                             f"{shown(settings.content_dir)}")]
 
 
-def voice(settings: Settings, env: Mapping[str, str]) -> tuple[list[Finding], list[str]]:
-    """TTS_ENGINE is the build's: a bad one is a warning (the line plays what is built), and audio
-    made with another voice than it names is one plain line, since the line plays it all the same."""
+def build_engine(env: Mapping[str, str]) -> tuple[engines.Engine | None, list[Finding]]:
+    """The engine `ivr build-audio` would use. A bad TTS_ENGINE is a warning: the line plays what is built."""
     try:
-        engine = engines.from_env(env)
+        return engines.from_env(env), []
     except ValueError as exc:
-        return [setting_finding(str(exc), "warning", "`ivr build-audio` cannot run until it is; the line "
-                                "goes on playing the audio already built")], []
-    made = sorted({(e.engine, e.voice) for e in Manifest.load(settings.audio_dir).entries.values()})
+        return None, [setting_finding(str(exc), "warning", "`ivr build-audio` cannot run until it is; the line "
+                                      "goes on playing the audio already built")]
+
+
+def voice_notes(settings: Settings, engine: engines.Engine, env: Mapping[str, str]) -> list[str]:
+    """One plain line for each voice the audio was made with that the settings no longer name:
+    the line plays it all the same, but the next build would make it all again."""
     notes = []
-    for name, voice_name in made:
-        if (name, voice_name) == (engine.name, engine.voice):
+    for name, made_by in sorted({(e.engine, e.voice) for e in Manifest.load(settings.audio_dir).entries.values()}):
+        if (name, made_by) == (engine.name, engine.voice):
             continue
-        chosen = f"TTS_ENGINE is {engine.name}" + ("" if env.get("TTS_ENGINE", "").strip() else " (the default)")
-        if name == engine.name:
-            chosen = f"{'PIPER_VOICE' if name == 'piper' else 'GTTS_TLD'} gives the voice {engine.voice}"
-        notes.append(f"Audio: made with {name} (voice {voice_name}), but {chosen}. The line plays it as it is; "
-                     f"the next `ivr build-audio` makes it all again with {engine.name} ({engine.voice}). "
-                     f"To keep {name}, set TTS_ENGINE={name} in the .env file.")
-    return [], notes
+        if name != engine.name:
+            now = f"TTS_ENGINE is {engine.name}" + ("" if env.get("TTS_ENGINE", "").strip() else " (the default)")
+            keep = f"To keep {name}, set TTS_ENGINE={name} in the .env file."
+        else:
+            setting = "PIPER_VOICE" if name == "piper" else "GTTS_TLD"
+            now = f"{setting} now gives the voice {engine.voice}"
+            keep = f"To keep {made_by}, set {setting} back to it in the .env file."
+        notes.append(f"Audio: made with {name} (voice {made_by}), but {now}. The line plays it as it is; the next "
+                     f"`ivr build-audio` makes it all again with {engine.name} ({engine.voice}). {keep}")
+    return notes
 
 
 def locate(content: Content, prompt: Prompt, words: str) -> int:
@@ -249,9 +255,9 @@ def check(paths: tuple[Path, ...]):
     notes: list[str] = []
     if settings is not None:
         findings += default_language(settings, contents) if not paths and not problems else []
-        more, notes = voice(settings, env)
+        engine, more = build_engine(env)
         findings += more
-        notes += serving(env)
+        notes = (voice_notes(settings, engine, env) if engine else []) + serving(env)
     findings += run(contents, settings, line_audio(settings) if settings else None)
     for finding in findings:
         click.echo(str(finding))

@@ -199,3 +199,11 @@ def test_a_settings_problem_is_reported_once_as_a_settings_problem_not_as_audio(
     assert findings[0] == ".env:1: error in ADVISER_HOURS: cannot read 'weekdays 9 to 5'; write it like " \
         "'Mon-Fri 09:00-17:00; Sat 10:00-13:00'"
     assert findings[1:] == ["1 error, 0 warnings. Fix the errors, then run `ivr check` again."], result.output
+
+
+def test_audio_made_with_another_voice_of_the_same_engine_says_which_setting_to_set_back(built_audio, tmp_path):
+    other = tmp_path / "en_GB-alba-medium.onnx"
+    result = ivr("ivr check", **built(built_audio, TTS_ENGINE="piper", PIPER_VOICE=str(other)))
+    (note,) = [line for line in result.output.splitlines() if line.startswith("Audio:")]
+    assert "but PIPER_VOICE now gives the voice en_GB-alba-medium" in note
+    assert note.endswith("To keep en_US-joe-medium, set PIPER_VOICE back to it in the .env file.")

@@ -1,6 +1,7 @@
 """The listening rules on their own, over many generated sentences."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, strategies as st
 
 from ivr.staff import listening
@@ -71,3 +72,13 @@ def test_hours_are_said_as_a_person_would_say_them():
     assert hours_heard("Mon-Fri 09:00-17:30; Sat 10:00-13:00") == (
         "Advisers answer Monday to Friday. They answer from nine in the morning to half past five in the "
         "afternoon. Advisers answer on Saturday, from ten in the morning to one in the afternoon.")
+
+
+@pytest.mark.parametrize("number", ["0808 2000 247", "08082000247", "+44 808 2000 247", "0800 1111",
+                                    "020 7946 0001"])
+def test_the_helpline_sentence_made_from_the_setting_passes_the_listening_rules(number):
+    from ivr.line import adviser, content
+    from ivr.settings import PACKAGE_DIR, from_env
+    shipped = content.load(PACKAGE_DIR / "guidance" / "en-GB.yaml")
+    heard = adviser.helpline_prompt(shipped, from_env({"IVR_DEV_MODE": "1", "HELPLINE_NUMBER": number})).text
+    assert rules(heard) == [], heard
