@@ -93,9 +93,10 @@ def cut_short(line: int, quoted: str, rest: str) -> Mistake:
         return Mistake(line, f"the apostrophe in \"{word}\" ends the words in single quotes too early",
                        f"write the apostrophe twice ({word.replace(chr(39), chr(39) * 2)}), or put the words "
                        "in double quotes (\") instead")
-    return Mistake(line, f"the words in {QUOTE_NAMES[mark]} end at {quoted}, but more words follow ({rest.strip()[:30]})",
-                   f"put the quote marks round all the words, or take them out; inside {QUOTE_NAMES[mark]}, "
-                   f"use the other kind of quote mark ({'single' if mark == chr(34) else 'double'})")
+    other = "single" if mark == '"' else "double"
+    return Mistake(line, f"the words in {QUOTE_NAMES[mark]} end at {quoted}, but more words follow "
+                   f"({rest.strip()[:30]})", f"put the quote marks round all the words, or take them out; "
+                   f"inside {QUOTE_NAMES[mark]}, use the other kind of quote mark ({other})")
 
 
 def tab(line: int) -> Mistake:
@@ -114,6 +115,29 @@ def special_start(line: int) -> Mistake:
                    "put the words in double quotes (\"like this\"), or start them with a letter")
 
 
+def cut_by_hash(text: str) -> list[Mistake]:
+    """Words after a name that a ' #' cuts short. YAML reads the rest of the line as a note, so the
+    file loads, and callers would never hear those words: worth a warning even when all is well."""
+    out, block = [], None  # block: indentation of the name whose words follow on the lines below
+    for number, row in enumerate(text.split("\n"), 1):
+        text_here, spaces = row.strip(), indent(row)
+        if block is not None and (not text_here or spaces > block):
+            continue
+        block = None
+        found = NAME.match(text_here)
+        if not found or text_here.startswith("#"):
+            continue
+        rest = text_here[found.end():].strip()
+        if rest[:1] in (">", "|"):
+            block = spaces
+        elif rest and rest[0] not in "\"'{[#" and " #" in rest:
+            kept = strip_comment(rest).strip()
+            out.append(Mistake(number, f"the words stop at the # sign, so callers hear only \"{kept}\": the rest "
+                               "of the line is read as a note", "write 'hash' in words (\"press hash\"), or put "
+                               "all the words in double quotes; a note for staff goes on a line of its own"))
+    return out
+
+
 # -- Looking over the lines ------------------------------------------------------------------
 
 class Scan:
@@ -121,8 +145,8 @@ class Scan:
 
     def __init__(self, rows: list[str]):
         self.rows = rows
-        usual = Counter(indent(r) for r in rows if NAME.match(r.strip()) and not r.strip().startswith("#"))
-        self.usual = usual  # how often each indentation is used for names: the rare one is the odd one out
+        # How often each indentation starts a name: of two lines that do not line up, the rarer is the odd one.
+        self.usual = Counter(indent(r) for r in rows if NAME.match(r.strip()) and not r.strip().startswith("#"))
 
     def first(self, stop: int) -> Mistake | None:
         levels: list[tuple[int, int]] = [(0, 0)]  # (indentation, line that set it) of each open part
@@ -209,14 +233,13 @@ def value(number: int, text: str) -> Mistake | None:
     return None
 
 
-def after_quotes(number: int, text: str, closing: str = "") -> Mistake | None:
+def after_quotes(number: int, text: str) -> Mistake | None:
+    """Words in quotes after a name: the quote must close on this line, with nothing after it."""
     end = closed_at(text)
     if end is None:
         return unclosed(number, text)
     rest = strip_comment(text[end + 1:]).strip()
-    if rest and rest[0] not in closing:
-        return cut_short(number, text[:end + 1], rest)
-    return None
+    return cut_short(number, text[:end + 1], rest) if rest else None
 
 
 def flow(number: int, text: str) -> Mistake | None:

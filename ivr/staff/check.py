@@ -16,6 +16,7 @@ import click
 from ..line import adviser, content as content_mod
 from . import listening
 from ..line.content import Content, ContentError, Prompt
+from ..line.yamlerrors import cut_by_hash
 from ..line.speech import RATES
 from ..audio import engines
 from ..audio.files import audio_index
@@ -213,12 +214,19 @@ def audio_status(content: Content, prompts: list[Prompt], audio: AudioIndex) -> 
             for p in prompts if status[p.id] in why]
 
 
+def cut_words(content: Content) -> list[Finding]:
+    """Words a '#' cut off as a note: the file loads, but callers would not hear them."""
+    return [Finding(shown(content.path), m.line, "", m.problem, m.fix, "warning")
+            for m in cut_by_hash(content.path.read_text(encoding="utf-8"))]
+
+
 def run(contents: list[Content], settings: Settings | None, audio: AudioIndex | None) -> list[Finding]:
     """Every finding for these contents. Without settings (they do not read) or audio (unknown
     until they do), what depends on them is left out: that problem is the settings' alone."""
     findings = []
     for content in contents:
         prompts = all_prompts(content, settings)
+        findings += cut_words(content)
         findings += wording(content, prompts) + lengths(content, prompts, audio or NoAudio())
         findings += audio_status(content, prompts, audio) if audio is not None else []
     return findings

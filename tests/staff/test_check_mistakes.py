@@ -101,3 +101,11 @@ def test_the_shipped_file_has_none_of_these_slips():
     from ivr.line.yamlerrors import Scan
     rows = SHIPPED.read_text(encoding="utf-8").split("\n")
     assert Scan(rows).first(len(rows)) is None
+
+
+def test_words_cut_short_by_a_hash_sign_are_a_warning_on_their_line(tmp_path):
+    path, line = broken(tmp_path, change(r"^(  \w+: )[A-Z][^\"{>\n#]*$", r"\1Press # to hear this again.", nth=1))
+    result = ivr(f"ivr check {path}")
+    assert f"en-GB.yaml:{line}: warning: the words stop at the # sign, so callers hear only \"Press\"" in result.output
+    assert "Fix: write 'hash' in words" in result.output
+    assert ": warning: the words stop" not in ivr(f"ivr check {SHIPPED}").output
