@@ -1,8 +1,11 @@
 """`ivr check`: the content file's proofreader.
 
 It runs the loader's own structural rules (ivr/line/content.py), the rules for listening
-(ivr/staff/listening.py), reads the settings the words depend on (ivr/settings.py) and asks the
-audio index which prompts have no current audio. Every finding says file, line, prompt, fix.
+(ivr/staff/listening.py), reads the settings as start-up reads them (ivr/settings.py) and asks the
+audio index which prompts have no current audio. Every finding says file, line, prompt, fix. A
+problem is reported once, where its cause is: a bad setting as a setting, never as the audio or
+the words it stops the check from judging. Two plain notes follow: audio made with another voice
+than TTS_ENGINE names, and settings only `ivr serve` needs.
 """
 from __future__ import annotations
 
