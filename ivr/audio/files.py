@@ -11,7 +11,6 @@ from typing import Mapping
 from flask import Blueprint, abort, current_app, send_from_directory
 
 from . import engines
-from ..line.service import request_host
 from .build import items, settings_hash
 from ..line.content import Content
 from .manifest import ManifestIndex
@@ -29,9 +28,9 @@ def audio_index(settings: Settings, env: Mapping[str, str]) -> ManifestIndex:
         engine = engines.from_env(env)
     except ValueError as exc:
         raise SettingsError([str(exc)]) from exc
+    # In the local preview PUBLIC_BASE_URL is empty: the links are paths on the same server.
     base = settings.audio_base_url or f"{settings.public_base_url}{bp.url_prefix}"
-    return ManifestIndex(settings.audio_dir, base, {rate: settings_hash(engine, rate) for rate in RATES},
-                         host=request_host)
+    return ManifestIndex(settings.audio_dir, base, {rate: settings_hash(engine, rate) for rate in RATES})
 
 
 def load_index(settings: Settings, contents: Mapping[str, Content], env: Mapping[str, str]) -> ManifestIndex:

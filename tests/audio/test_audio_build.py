@@ -154,6 +154,6 @@ def test_the_build_reads_settings_as_the_line_does_a_bare_env_line_is_unset(tmp_
         monkeypatch.delenv(name, raising=False)
     (tmp_path / ".env").write_text("AUDIO_DIR\nTTS_ENGINE\n")
     built, _, engine = audio_build.settings_from_env()
-    line = settings_mod.from_env({"IVR_DEV_MODE": "1"})
+    line = settings_mod.from_env({})
     assert built.audio_dir == line.audio_dir and "None" not in str(built.audio_dir)
     assert engine.name == engines.from_env({}).name

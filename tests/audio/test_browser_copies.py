@@ -39,3 +39,15 @@ def test_a_copy_goes_when_the_build_removes_its_prompt(audio_copy):
     (audio_copy / gone).unlink()
     browser_copies.update(audio_copy, manifest)
     assert not browser_copies.path(audio_copy, gone).exists()
+
+def test_the_preview_serves_the_copies_of_manifest_files_only(make_app, built_audio):
+    app = make_app(TWILIO_AUTH_TOKEN="", PUBLIC_BASE_URL="", AUDIO_DIR=str(built_audio), TTS_ENGINE="piper")
+    client = app.test_client()
+    file = Manifest.load(built_audio).entries["en-GB/normal/menu.main"].file
+    known = client.get("/phone/line.json").json["audio"][file]
+    assert known["words"] == "Main menu." and known["browser"] == f"/phone/audio/{file}"
+    served = client.get(known["browser"])
+    assert served.status_code == 200 and served.mimetype == "audio/wav"
+    assert served.data == browser_copies.path(built_audio, file).read_bytes()
+    for name in ("manifest.json", "..%2Fmanifest.json", "nothing.wav"):
+        assert client.get(f"/phone/audio/{name}").status_code == 404

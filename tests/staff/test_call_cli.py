@@ -26,7 +26,7 @@ SATURDAY_NIGHT = "--at '2026-11-28 22:00'"
 
 
 def lines(result) -> list[str]:
-    return [line for line in result.output.splitlines() if not line.startswith("DEVELOPMENT MODE")]
+    return result.output.splitlines()
 
 
 def test_a_scripted_call_prints_each_prompt_and_key_in_order():
@@ -129,7 +129,7 @@ def with_audio(app):
 
 def test_built_audio_is_shown_as_its_words_and_played(tmp_path, monkeypatch):
     caller = in_process(None)
-    app = with_audio(create_app({"IVR_DEV_MODE": "1"}))
+    app = with_audio(create_app())
     caller.client, caller.lookup = app.test_client(), play_lookup(app)
     played = tmp_path / "played.txt"
     player = [sys.executable, "-c", f"import sys; open({str(played)!r}, 'a').write(sys.argv[1] + '\\n')"]
@@ -177,7 +177,7 @@ def test_audio_the_line_serves_itself_is_piped_to_the_player(tmp_path):
         def url(self, language, rate, prompt):
             return f"http://localhost/audio/{prompt.id}.mp3"
 
-    app = create_app({"IVR_DEV_MODE": "1"})
+    app = create_app()
     app.extensions["ivr"] = dataclasses.replace(app.extensions["ivr"], audio=LocalAudio())
     app.view_functions["audio.audio_file"] = lambda name: f"sound of {name}".encode()
     heard = tmp_path / "heard.txt"
