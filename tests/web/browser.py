@@ -34,6 +34,12 @@ def chromium(profile: Path, width: int = 1280, height: int = 900):
     return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
 
 
+def screen(driver, width: int, height: int, mobile: bool = False) -> None:
+    """Show the page in a viewport of exactly `width` x `height` CSS pixels (a phone's, with `mobile`)."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+
+
 @contextmanager
 def serving(app):
     """The app on a loopback port in a thread, as `flask run` serves it; yields its address."""

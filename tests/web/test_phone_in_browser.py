@@ -18,7 +18,7 @@ from ivr import create_app
 from ivr.line.content import load_all
 from ivr.settings import content_dir
 from ..conftest import settings
-from .browser import chromium, serving
+from .browser import chromium, screen, serving
 
 CONTENT = load_all(content_dir(None))["en-GB"]
 WORDS = {p.id: p.text for p in CONTENT.prompts()}
@@ -212,7 +212,7 @@ def test_the_keyboard_alone_makes_a_call_and_every_control_is_named(phone):
 
 
 def test_on_a_phone_sized_screen_the_keys_are_large_and_nothing_comes_from_elsewhere(phone, line_url):
-    phone.driver.set_window_size(390, 844)
+    screen(phone.driver, 390, 844, mobile=True)
     try:
         phone.call()
         sizes = phone.js("return [...document.querySelectorAll('.key')].map(k => k.getBoundingClientRect().height)")
@@ -221,4 +221,4 @@ def test_on_a_phone_sized_screen_the_keys_are_large_and_nothing_comes_from_elsew
         loaded = phone.js("return performance.getEntriesByType('resource').map(e => e.name)")
         assert loaded and all(url.startswith(line_url + "/") for url in loaded), loaded
     finally:
-        phone.driver.set_window_size(1280, 900)
+        phone.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -48,7 +48,7 @@
     item.className = kind;
     item.textContent = text;
     ui.transcript.append(item);
-    item.scrollIntoView({ block: "nearest" });
+    ui.transcript.scrollTop = ui.transcript.scrollHeight; // the list scrolls, never the page
   }
 
   function show(text, kind = "line", browserVoice = false) {
