@@ -56,6 +56,9 @@ def prepare(contents: Mapping[str, Content], settings: Settings, configured: eng
             echo(f"Audio: the {configured.name} voice cannot be reached ({cause}).\n"
                  "Using the offline voice instead.")
             engine = offline
+    if todo := missing(contents, settings, engine):
+        echo(f"Audio: making {todo} prompts with the {engine.name} voice. The first time this takes a few "
+             "minutes; the bar moves once the voice has spoken them all.")
     try:
         summary = build.build(contents, settings, engine, progress=True)
     except Exception as exc:  # noqa: BLE001 - a failed build must never stop the preview

@@ -69,8 +69,8 @@ def load(paths: list[Path]) -> tuple[list[Content], list[Finding]]:
 
 
 def read_settings(env: Mapping[str, str]) -> tuple[Settings | None, list[Finding]]:
-    """The settings the words depend on (hours, numbers). Development mode: deploy-only settings
-    such as the auth token are `ivr serve`'s business, not the proofreader's."""
+    """The settings the words depend on (hours, numbers), read as the local preview reads them:
+    deploy-only settings such as the auth token are `ivr serve`'s business, not the proofreader's."""
     try:
         return local_settings(env), []
     except SettingsError as exc:

@@ -27,7 +27,7 @@ def test_the_retired_development_mode_turns_nothing_off(caplog):
     assert app.test_client().post("/voice").status_code == 403
 
 
-def test_a_plain_http_public_address_is_refused_outside_development():
+def test_a_plain_http_public_address_is_refused():
     with pytest.raises(SettingsError, match="PUBLIC_BASE_URL: must start with https://"):
         create_app(settings(PUBLIC_BASE_URL="http://line.example.org"))
 

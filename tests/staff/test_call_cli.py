@@ -189,7 +189,7 @@ def test_audio_the_line_serves_itself_is_piped_to_the_player(tmp_path):
 
 
 def test_built_audio_is_recognised_at_whatever_address_the_line_was_reached(make_app, built_audio):
-    """A development line's links follow the address it is called on: the words still show."""
+    """The words show whatever address the audio is reached at (the preview's links are paths)."""
     from ivr.staff.phone import audio_words
     app = make_app(AUDIO_DIR=str(built_audio), TTS_ENGINE="piper")
     service = app.extensions["ivr"]

@@ -113,7 +113,7 @@
     if (verb.tagName === "Pause") {
       return sleep(Number(verb.getAttribute("length") || 1), signal);
     }
-    for (let n = 0; n < times(verb) && !(signal && signal.aborted) && call && !call.ended; n++) {
+    for (let n = 0; n < times(verb) && !(signal && signal.aborted); n++) {
       if (verb.tagName === "Say") {
         const text = verb.textContent.trim();
         show(text, "line", true);
@@ -169,7 +169,7 @@
 
   // -- The verbs ------------------------------------------------------------------------------
 
-  function gather(verb, base) {
+  function gather(verb, base, c) {
     const numDigits = parseInt(verb.getAttribute("numDigits") || "0", 10) || Infinity;
     const finishOnKey = verb.hasAttribute("finishOnKey") ? verb.getAttribute("finishOnKey") : "#";
     const timeout = Number(verb.getAttribute("timeout") || 5);
@@ -182,19 +182,19 @@
     return new Promise((done) => {
       const submit = (finishedOnKey) => {
         clearTimeout(timer);
-        call.onKey = null;
+        c.onKey = null;
         if (digits || onEmpty) done({ url: action, method, params: { Digits: digits, FinishedOnKey: finishedOnKey } });
         else done(null); // nothing pressed: Twilio goes on with the next verb
       };
       const wait = () => { clearTimeout(timer); setState("waiting"); timer = setTimeout(() => submit(""), timeout * 1000); };
-      call.onKey = (key) => {
+      c.onKey = (key) => {
         prompts.abort(); // a key stops the prompt at once
         if (finishOnKey && key === finishOnKey) return submit(key);
         digits += key;
         if (digits.length >= numDigits) return submit("");
         wait();
       };
-      call.stop = () => { prompts.abort(); clearTimeout(timer); done(null); };
+      c.stop = () => { prompts.abort(); clearTimeout(timer); done(null); };
       (async () => {
         setState("playing");
         for (const nested of verb.children) {
@@ -206,17 +206,17 @@
     });
   }
 
-  async function dial(verb, base) {
+  async function dial(verb, base, c) {
     // The advisers' side: the page only plays the plan; /phone/advisers decides it.
     const plan = await post(phone.dataset.advisers, JSON.stringify({
-      dial: new XMLSerializer().serializeToString(verb), url: base, outcome: call.outcome, call: call.sid,
+      dial: new XMLSerializer().serializeToString(verb), url: base, outcome: c.outcome, call: c.sid,
     }), { "Content-Type": "application/json" }).then((r) => r.json());
     const stopRinging = ring(verb.getAttribute("ringTone"), plan.ring + 1);
     const phase = { controller: new AbortController(), reason: null };
     const end = (reason) => { phase.reason = reason; phase.controller.abort(); };
     const onStar = verb.getAttribute("hangupOnStar") === "true";
-    call.onKey = (key) => { if (key === "*" && onStar) end("star"); }; // other keys do nothing while it rings
-    call.stop = () => end("hung up");
+    c.onKey = (key) => { if (key === "*" && onStar) end("star"); }; // other keys do nothing while it rings
+    c.stop = () => end("hung up");
     ui.skip.hidden = false;
     ui.skip.onclick = () => end("skip");
     setState("ringing");
@@ -237,46 +237,46 @@
     };
     await until(plan.ring);
     stopRinging();
-    if (phase.reason === "star" || phase.reason === "hung up") return finishDial(phase.reason === "star" ? plan.on_star : null);
+    if (phase.reason === "star" || phase.reason === "hung up") return finishDial(phase.reason === "star" ? plan.on_star : null, c);
     if (plan.talk > 0) {
       phase.reason = null;
       phase.controller = new AbortController();
-      call.onKey = (key) => { if (key === "*" && onStar) end("star"); }; // star hangs up on the adviser
+      c.onKey = (key) => { if (key === "*" && onStar) end("star"); }; // star hangs up on the adviser
       setState("talking");
       setWhere("Talking to an adviser");
       await until(plan.ring + plan.talk);
-      if (phase.reason === "hung up") return finishDial(null);
+      if (phase.reason === "hung up") return finishDial(null, c);
     }
-    return finishDial(plan.next);
+    return finishDial(plan.next, c);
   }
 
-  function finishDial(step) {
+  function finishDial(step, c) {
     ui.skip.hidden = true;
-    call.onKey = null;
+    c.onKey = null;
     return step && { url: step.url, method: step.method, params: step.params };
   }
 
-  async function run(doc, base) {
+  async function run(doc, base, c) {
     // Where the caller is: the place the document's keypad (or ringing) belongs to.
     const keypad = doc.querySelector("Response > Gather");
     if (keypad) setWhere(place(resolve(keypad.getAttribute("action") || base, base)));
     for (const verb of doc.documentElement.children) {
-      if (!call || call.ended) return null;
+      if (c.ended) return null;
       switch (verb.tagName) {
         case "Say": case "Play": case "Pause":
           setState("playing");
-          call.onKey = null; // keys outside a <Gather> are not collected, as on Twilio
-          await speak(verb, base, call.signal);
+          c.onKey = null; // keys outside a <Gather> are not collected, as on Twilio
+          await speak(verb, base, c.signal);
           break;
         case "Gather": {
-          const next = await gather(verb, base);
+          const next = await gather(verb, base, c);
           if (next) return next;
           break;
         }
         case "Redirect":
           return { url: resolve(verb.textContent.trim(), base), method: (verb.getAttribute("method") || "POST").toUpperCase(), params: {} };
         case "Dial": {
-          const next = await dial(verb, base);
+          const next = await dial(verb, base, c);
           if (next) return next;
           break;
         }
@@ -301,21 +301,21 @@
     return fetch(url, { method: "POST", body, headers, credentials: "same-origin" });
   }
 
-  function twilioFields(extra) {
+  function twilioFields(c, extra) {
     // What Twilio sends with every webhook (the line reads only Digits and the Dial fields).
     return new URLSearchParams({
-      CallSid: call.sid, AccountSid: "AC" + "0".repeat(32), From: "client:browser-phone", To: "line",
+      CallSid: c.sid, AccountSid: "AC" + "0".repeat(32), From: "client:browser-phone", To: "line",
       CallStatus: "in-progress", Direction: "inbound", ApiVersion: "2010-04-01", ...extra,
     });
   }
 
-  async function fetchTwiml(step, clock) {
+  async function fetchTwiml(c, step, clock) {
     const url = resolve(step.url, location.href);
     const headers = { [phone.dataset.clockHeader]: clock || "open" };
     const init = { method: step.method, headers, credentials: "same-origin" };
     let target = url;
-    if (step.method === "GET") target += (url.includes("?") ? "&" : "?") + twilioFields(step.params);
-    else init.body = twilioFields(step.params);
+    if (step.method === "GET") target += (url.includes("?") ? "&" : "?") + twilioFields(c, step.params);
+    else init.body = twilioFields(c, step.params);
     const response = await fetch(target, init);
     if (!response.ok) throw new Error(`the line answered ${response.status}`);
     return { doc: new DOMParser().parseFromString(await response.text(), "text/xml"), url };
@@ -338,25 +338,25 @@
     });
   }
 
-  async function talk(first) {
+  async function talk(c, first) {
     let step = first;
     try {
-      while (step && call && !call.ended) {
-        let { doc, url } = await fetchTwiml(step);
+      while (step && !c.ended) {
+        let { doc, url } = await fetchTwiml(c, step);
         if (doc.querySelector("Response > Dial")) {
           // The line is about to ring the advisers: the person chooses what their side does.
           const outcome = await chooseOutcome();
-          if (!outcome) return endCall("You hung up.");
+          if (!outcome) return endCall(c, "You hung up.");
           note(`(Chosen: ${outcome.label.toLowerCase()}.)`, "adviser-side");
-          call.outcome = outcome.id;
-          if (outcome.clock) ({ doc, url } = await fetchTwiml(step, outcome.clock)); // the same key, at another time
+          c.outcome = outcome.id;
+          if (outcome.clock) ({ doc, url } = await fetchTwiml(c, step, outcome.clock)); // the same key, at another time
         }
-        step = await run(doc, url);
+        step = await run(doc, url, c);
       }
     } catch (error) {
-      show(`The phone stopped: ${error.message}. Is the line still running?`, "adviser-side");
+      if (!c.ended) show(`The phone stopped: ${error.message}. Is the line still running?`, "adviser-side");
     }
-    endCall(call && !call.ended ? "The line hung up." : null);
+    endCall(c, "The line hung up.");
   }
 
   function startCall() {
@@ -368,19 +368,21 @@
     ui.hangup.disabled = false;
     ui.keys.forEach((k) => { k.disabled = false; });
     setWhere("Ringing the line");
-    talk({ url: phone.dataset.answer, method: "POST", params: { CallStatus: "ringing" } });
+    ui.keys[0].focus(); // the keypad, for the keyboard: Enter presses a key, never hangs up
+    talk(call, { url: phone.dataset.answer, method: "POST", params: { CallStatus: "ringing" } });
   }
 
-  function endCall(message) {
-    if (!call || call.ended) return;
-    call.ended = true;
-    call.controller.abort();
-    if (call.stop) call.stop();
+  function endCall(c, message) {
+    if (c.ended) return;
+    c.ended = true;
+    c.controller.abort();
+    if (c.stop) c.stop();
+    if (c !== call) return; // an old call, ended while a new one runs: the screen is the new one's
     audio.pause();
     if ("speechSynthesis" in window) speechSynthesis.cancel();
     if (message) show(message, "adviser-side");
     // Twilio tells the status callback how the call ended; the line logs only that.
-    post(phone.dataset.status, twilioFields({ CallStatus: "completed" })).catch(() => {});
+    post(phone.dataset.status, twilioFields(c, { CallStatus: "completed" })).catch(() => {});
     setState("ended");
     setWhere("The call has ended");
     ui.skip.hidden = true;
@@ -404,7 +406,7 @@
   // -- Wiring ----------------------------------------------------------------------------------
 
   ui.call.addEventListener("click", startCall);
-  ui.hangup.addEventListener("click", () => endCall("You hung up."));
+  ui.hangup.addEventListener("click", () => call && endCall(call, "You hung up."));
   ui.keys.forEach((k) => k.addEventListener("click", () => press(k.dataset.key)));
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
