@@ -30,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     scratch = None if args.out else tempfile.TemporaryDirectory(prefix="bench-audio-")  # removed at exit
     folder = Path(args.out or scratch.name)
-    env = {**os.environ, "IVR_DEV_MODE": "1", "AUDIO_DIR": str(folder), "TTS_ENGINE": args.engine}
+    env = {**os.environ, "AUDIO_DIR": str(folder), "TTS_ENGINE": args.engine}
     settings = settings_mod.from_env(env)
     contents = content.load_all(settings.content_dir)
     engine = engines.from_env(env)

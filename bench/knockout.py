@@ -5,7 +5,7 @@
 BENCH_WITHOUT names the pieces (comma-separated) to take out of `ivr:create_app()`:
 
 - log: the request log line is not written;
-- signature: the X-Twilio-Signature check is off (as in development mode);
+- signature: the X-Twilio-Signature check is off (as nothing is signed in the local preview);
 - hmac: the form is read and handed over, but twilio's validator is not run;
 - flow: the webhook views return a fixed page: no query string, flow or page cache (the form
   is still read, by the signature check that runs before any view).

@@ -38,8 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if settings.default_language not in contents:
         raise settings_mod.SettingsError([f"DEFAULT_LANGUAGE: no content file for '{settings.default_language}' "
                                           f"in {settings.content_dir}"])
-    if settings.dev_mode and not settings.auth_token:
-        log.warning("DEVELOPMENT MODE: Twilio signatures are NOT checked. Never point a real number here.")
+    if "IVR_DEV_MODE" in env:
+        log.warning("IVR_DEV_MODE is no longer read. Without Twilio settings the line is the local "
+                    "preview, which answers this computer only; with them, every request is signed.")
     audio = audio_files.load_index(settings, contents)
     database = Database(settings.database_url)
     database.upgrade()  # quick when nothing is pending; a database that cannot be reached stops here
@@ -53,6 +54,28 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(audio_files.bp)
     webhooks.init_app(app)
-    app.extensions["ivr"] = service.service(app, settings, contents, test_config.get("CLOCK"), audio,
-                                                   database)
+    clock = test_config.get("CLOCK")
+    if settings.preview:
+        clock = preview_app(app, settings, clock)
+    # The browser phone is served only in the preview for now: in production it waits for the
+    # staff sign-in, so that only signed-in staff can reach it.
+    app.extensions["ivr"] = service.service(app, settings, contents, clock, audio, database)
     return app
+
+
+def preview_app(app: Flask, settings, clock):
+    """The local preview: this computer only, the browser phone at /, and the adviser side's clock."""
+    from flask import abort, request
+
+    from . import local
+    from .serve import requestlog
+    from .web import adviser_side, phone
+
+    @app.before_request
+    def this_computer_only():
+        if not local.local_preview(settings, request):
+            requestlog.note(request, refused="not-this-computer")
+            abort(403)
+
+    app.register_blueprint(phone.bp)
+    return adviser_side.clock(settings, clock)

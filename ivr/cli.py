@@ -26,15 +26,33 @@ def main():
 @click.option("--workers", type=int, default=None, show_default="WEB_CONCURRENCY, else one per core",
               help="Worker processes.")
 def serve(bind: str, workers: int | None):
-    """Start the line with gunicorn, a production web server."""
-    from . import create_app
+    """Start the line with gunicorn, a production web server.
 
+    Without the Twilio settings it starts the local preview instead: the line in a web page on
+    this computer only, its audio built first.
+    """
+    from . import create_app, local
+    from .line.content import load_all
+    from .settings import from_env
+    from .web import preview
+
+    env = local.environment()
     try:
+        settings = from_env(env)
+        if settings.preview:
+            if problem := preview.bind_problem(bind):
+                click.echo(problem, err=True)
+                sys.exit(2)
+            os.environ.update(preview.prepare_audio(load_all(settings.content_dir), settings, env, click.echo))
         create_app()  # fail here, with a clear message, rather than in every worker
-    except (SettingsError, ContentError) as exc:
+    except (SettingsError, ContentError, ValueError) as exc:  # ValueError: a TTS_ENGINE that is no engine
         click.echo(f"The line cannot start.\n{exc}", err=True)
         sys.exit(2)
+    if settings.preview:
+        click.echo(preview.welcome(bind))
     # Timeouts, preloading and logging (no access log, no bodies) are in ivr/serve/gunicorn_conf.py.
+    sys.stdout.flush()  # what was said must not vanish with this process image
+    sys.stderr.flush()
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "python:ivr.serve.gunicorn_conf",
                                "--bind", bind, *(["--workers", str(workers)] if workers else []),
                                "ivr:create_app()"])

@@ -1,9 +1,23 @@
-"""Settings as read on this computer: the .env file, then the environment."""
+"""Settings as read on this computer (the .env file, then the environment), and the one answer
+to "is this request the local preview?".
+
+Without Twilio's settings the line is the local preview: nothing it is sent can be signed, so it
+answers only requests made on this computer, to this computer's own address. Everything that
+needs that answer (the webhooks' signature check, the preview's guard, a page that would
+otherwise ask staff to sign in) asks `local_preview`.
+"""
 from __future__ import annotations
 
+import ipaddress
 import os
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+
+# The names by which a browser on this computer reaches it (the Host header's, port left off).
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
+# Headers a proxy adds when it passes on a request from elsewhere; the peer is then the proxy.
+PASSED_ON = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
 
 
 def environment() -> dict[str, str]:
@@ -12,7 +26,54 @@ def environment() -> dict[str, str]:
 
 
 def settings(env: dict[str, str] | None = None):
-    """The settings from `env` (default: this computer's), checked as development mode checks
-    them: the tools need no Twilio token or public address, which are `ivr serve`'s business."""
+    """The settings from `env` (default: this computer's), read as the local preview reads them:
+    the tools need no Twilio token or public address, which are `ivr serve`'s business."""
     from .settings import from_env
-    return from_env({**(environment() if env is None else env), "IVR_DEV_MODE": "1"})
+    return from_env({**(environment() if env is None else env), "TWILIO_AUTH_TOKEN": "", "PUBLIC_BASE_URL": ""})
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether an IP address is this computer's own (127.0.0.0/8, ::1, or ::ffff:127.x)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False  # no address (a Unix socket) or not one: not known to be this computer
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+def _host_name(host: str) -> str:
+    """'127.0.0.1:8000' -> '127.0.0.1', '[::1]:8000' -> '[::1]', 'Localhost' -> 'localhost'."""
+    host = host.strip().lower()
+    return host.partition("]")[0] + "]" if host.startswith("[") else host.partition(":")[0]
+
+
+def from_this_computer(request) -> bool:
+    """Whether `request` (a Flask/werkzeug request) was made on this computer, to this computer.
+
+    - the peer is a loopback address, checked on the connection, not only on where we listen;
+    - no proxy passed it on from elsewhere (a proxy on this computer would look like a local peer);
+    - it was sent to a loopback name, so a web page that points its own name at 127.0.0.1
+      (DNS rebinding) is refused;
+    - a form or script from another web site open in the same browser cannot send anything but
+      a plain page load (the browser says where a request came from, in Sec-Fetch-Site or Origin).
+    """
+    if not is_loopback(request.remote_addr) or any(h in request.headers for h in PASSED_ON):
+        return False
+    if _host_name(request.host or "") not in LOOPBACK_NAMES:
+        return False
+    if request.method in ("GET", "HEAD"):
+        return True  # loading a page or a file changes nothing, and another site cannot read it
+    site = request.headers.get("Sec-Fetch-Site", "same-origin")
+    origin = request.headers.get("Origin")
+    return site in ("same-origin", "none") and (origin is None or _host_name(urlsplit(origin).netloc) in LOOPBACK_NAMES)
+
+
+def local_preview(settings, request) -> bool:
+    """The one answer to "is this the local preview, asked from this computer?".
+
+    True only when the line has no Twilio settings (so it is the preview) and the request was
+    made on this computer (see `from_this_computer`). Such a request needs no signature and no
+    sign-in; in the preview, every other request is refused.
+    """
+    return settings.preview and from_this_computer(request)

@@ -48,16 +48,12 @@ class Settings:
     closed_days: frozenset[date]
     helpline_number: str
     ring_seconds: int
-    dev_mode: bool
+    preview: bool  # no Twilio settings: the local preview (see ivr.local.local_preview)
     content_dir: Path
     audio_dir: Path
     audio_base_url: str
     default_language: str
     database_url: str
-
-
-def _flag(value: str) -> bool:
-    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def parse_number(value: str, setting: str, problems: list[str]) -> str:
@@ -135,6 +131,10 @@ def parse_hours(value: str, problems: list[str]) -> tuple[Opening, ...]:
 
 
 DEFAULT_DATABASE = PACKAGE_DIR.parent / "instance" / "line.sqlite3"
+# Numbers from Ofcom's range for drama (020 7946 0xxx), never a real phone: the local preview's
+# stand-in adviser and own number when none are set.
+PREVIEW_ADVISER = "+442079460999"
+PREVIEW_SERVICE_NUMBER = "+442079460001"
 
 
 def database_url(value: str, problems: list[str]) -> str:
@@ -161,31 +161,35 @@ def from_env(env: Mapping[str, str]) -> Settings:
     """Read and check every setting; raise SettingsError naming each bad one."""
     problems: list[str] = []
     get = lambda name, default="": str(env.get(name, default)).strip()  # noqa: E731
-    dev = _flag(get("IVR_DEV_MODE"))
     token = get("TWILIO_AUTH_TOKEN")
-    if not token and not dev:
-        problems.append("TWILIO_AUTH_TOKEN: missing. Copy it from the Twilio console, or set "
-                        "IVR_DEV_MODE=1 to try the line on this computer without checking signatures")
     base = get("PUBLIC_BASE_URL").rstrip("/")
-    if dev and not base:
-        pass  # development: links follow whatever address the request came to
-    elif not re.fullmatch(r"https?://[^/\s]+(/\S*)?", base):
+    # Without Twilio's token nothing can be signed, so the line can only be the local preview,
+    # which answers this computer alone. A public address without the token is a half-made
+    # production set-up: named, never quietly served unsigned.
+    preview = not token and not base
+    if not preview and not token:
+        problems.append("TWILIO_AUTH_TOKEN: missing. Copy it from the Twilio console, or leave "
+                        "PUBLIC_BASE_URL empty as well to run the local preview on this computer")
+    if not preview and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", base):
         problems.append("PUBLIC_BASE_URL: missing or not a web address; set it to the address Twilio "
                         "calls, like https://line.example.org")
-    elif not dev and not base.startswith("https://"):
+    elif not preview and not base.startswith("https://"):
         problems.append("PUBLIC_BASE_URL: must start with https:// so calls are encrypted on the way to us")
     service = get("SERVICE_NUMBER")
     if service:
         service = parse_number(service, "SERVICE_NUMBER", problems)
-    elif not dev:
+    elif not preview:
         problems.append("SERVICE_NUMBER: missing. It is the line's own number, shown to advisers "
                         "instead of the caller's")
     advisers = tuple(parse_adviser(a.strip(), problems) for a in get("ADVISER_NUMBERS").split(",") if a.strip())
     if len(advisers) > 10:
         problems.append("ADVISER_NUMBERS: at most 10 advisers can be rung at once")
     if advisers and not get("SERVICE_NUMBER"):
-        problems.append("SERVICE_NUMBER: needed whenever ADVISER_NUMBERS is set, even in development mode; "
+        problems.append("SERVICE_NUMBER: needed whenever ADVISER_NUMBERS is set, even in the local preview; "
                         "without it an adviser's phone would show the caller's own number")
+    if preview and not advisers:
+        # The preview rings nobody (it has no Twilio account), so a stand-in lets option 9 be heard.
+        advisers, service = (PREVIEW_ADVISER,), service or PREVIEW_SERVICE_NUMBER
     hours = parse_hours(get("ADVISER_HOURS", "Mon-Fri 09:00-17:00"), problems)
     helpline = get("HELPLINE_NUMBER") or "0808 2000 247"  # left empty: the national helpline
     if helpline:
@@ -206,7 +210,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
         closed_days=parse_dates(get("ADVISER_CLOSED_DAYS"), problems),
         helpline_number=helpline,
         ring_seconds=int(ring),
-        dev_mode=dev,
+        preview=preview,
         content_dir=content,
         audio_dir=Path(get("AUDIO_DIR") or PACKAGE_DIR.parent / "audio"),
         audio_base_url=get("AUDIO_BASE_URL").rstrip("/"),

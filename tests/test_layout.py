@@ -41,6 +41,7 @@ def add_import(module: Path, line: str) -> None:
     ("line/flow.py", "from ..staff import check", "ivr.line.flow -> ivr.staff.check"),
     ("line/webhooks.py", "from ..audio import build", "ivr.line.webhooks -> ivr.audio.build"),
     ("audio/manifest.py", "from ..staff import listening", "ivr.audio.manifest -> ivr.staff.listening"),
+    ("line/webhooks.py", "from ..web import phone", "ivr.line.webhooks -> ivr.web.phone"),
 ])
 def test_an_import_against_the_layers_fails_and_names_itself(copy, module, line, named):
     add_import(copy / "ivr" / module, line)

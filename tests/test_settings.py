@@ -42,9 +42,9 @@ def test_no_adviser_numbers_is_allowed_and_means_closed():
     assert from_env(settings(ADVISER_NUMBERS="")).advisers == ()
 
 
-def test_advisers_need_the_service_number_even_in_development_mode():
-    text = problems(SERVICE_NUMBER="", IVR_DEV_MODE="1", TWILIO_AUTH_TOKEN="")
-    assert "SERVICE_NUMBER: needed whenever ADVISER_NUMBERS is set" in text
+def test_advisers_need_the_service_number_even_in_the_local_preview():
+    text = problems(SERVICE_NUMBER="", TWILIO_AUTH_TOKEN="", PUBLIC_BASE_URL="")
+    assert "SERVICE_NUMBER: needed whenever ADVISER_NUMBERS is set, even in the local preview" in text
 
 
 def test_a_bad_service_number_is_named_once():
@@ -115,7 +115,7 @@ def test_a_bare_line_in_the_env_file_is_ignored_not_read_as_none(tmp_path, monke
     for name in ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SERVICE_NUMBER", "ADVISER_NUMBERS", "AUDIO_DIR",
                  "HELPLINE_NUMBER", "IVR_DEV_MODE"):
         monkeypatch.delenv(name, raising=False)
-    (tmp_path / ".env").write_text("IVR_DEV_MODE=1\nAUDIO_DIR\nHELPLINE_NUMBER\n")
+    (tmp_path / ".env").write_text("TWILIO_AUTH_TOKEN\nAUDIO_DIR\nHELPLINE_NUMBER\n")
     svc = create_app().extensions["ivr"]
     assert svc.settings.audio_dir.name != "None"
     assert svc.settings.helpline_number == "0808 2000 247"

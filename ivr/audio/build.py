@@ -22,7 +22,7 @@ from typing import Mapping
 import click
 
 from ..line import adviser
-from . import engines
+from . import browser_copies, engines
 from ..line.content import Content, Prompt
 from .manifest import MANIFEST, Entry, Manifest, digest, file_name, key
 from ..settings import Settings
@@ -118,7 +118,10 @@ def build(contents: Mapping[str, Content], settings: Settings, engine: engines.E
             new.failed = dict(summary.failed)
         if new != old:
             new.save(folder)  # the moment the new audio goes live
-        summary.removed = remove_unused(folder, new, old)
+            # Only a build that changed something tidies up: a rebuild with nothing to do writes
+            # and deletes nothing, so it never races a reader of the folder.
+            summary.removed = remove_unused(folder, new, old)
+        browser_copies.update(folder, new)  # the browser phone's copies (ivr/audio/browser_copies.py)
     summary.seconds = time.monotonic() - started
     return summary
 

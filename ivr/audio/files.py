@@ -10,7 +10,6 @@ from typing import Mapping
 
 from flask import Blueprint, abort, current_app, send_from_directory
 
-from ..line.service import request_host
 from .build import items, shape_hash
 from ..line.content import Content
 from .manifest import ManifestIndex
@@ -25,8 +24,9 @@ YEAR = 365 * 24 * 3600
 def audio_index(settings: Settings) -> ManifestIndex:
     """The built audio as the line with these settings serves it, whichever engine made it:
     TTS_ENGINE is for the build, so it can differ here without sending callers to <Say>."""
+    # In the local preview PUBLIC_BASE_URL is empty: the links are paths on the same server.
     base = settings.audio_base_url or f"{settings.public_base_url}{bp.url_prefix}"
-    return ManifestIndex(settings.audio_dir, base, {rate: shape_hash(rate) for rate in RATES}, host=request_host)
+    return ManifestIndex(settings.audio_dir, base, {rate: shape_hash(rate) for rate in RATES})
 
 
 def load_index(settings: Settings, contents: Mapping[str, Content]) -> ManifestIndex:

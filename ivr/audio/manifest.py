@@ -19,7 +19,6 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..line.content import Prompt
 
@@ -98,11 +97,9 @@ CHECK_EVERY_SECONDS = 1.0  # how often a running line looks for audio files gone
 class ManifestIndex:
     """The AudioIndex the line uses: loaded once at start-up, then dictionary look-ups only."""
 
-    def __init__(self, folder: Path, base_url: str, shape_hashes: dict[str, str],
-                 host: Callable[[], str] = lambda: ""):
+    def __init__(self, folder: Path, base_url: str, shape_hashes: dict[str, str]):
         self.folder = Path(folder)
-        self.base_url = base_url.rstrip("/")
-        self.host = host  # for a base without a host (development): the address being called
+        self.base_url = base_url.rstrip("/")  # a path alone ("/audio") in the local preview
         self.shape_hashes = shape_hashes  # rate -> hash of the processing a build would use now
         self.entries = Manifest.load(self.folder).entries
         self.files = {e.file: e for e in self.entries.values()}
@@ -145,15 +142,12 @@ class ManifestIndex:
     def url(self, language: str, rate: str, prompt: Prompt) -> str | None:
         if self.status(language, rate, prompt) != "current":
             return None
-        return f"{self._base()}/{self._entry(language, rate, prompt).file}"
+        return f"{self.base_url}/{self._entry(language, rate, prompt).file}"
 
     def duration(self, language: str, rate: str, prompt: Prompt) -> float | None:
         if self.status(language, rate, prompt) != "current":
             return None
         return self._entry(language, rate, prompt).duration
-
-    def _base(self) -> str:
-        return self.base_url if "://" in self.base_url else self.host() + self.base_url
 
 
 def _opens(path: Path) -> bool:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable
 from urllib.parse import quote
 
-from flask import Flask, has_request_context, request
+from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from ..settings import Settings
@@ -24,7 +24,7 @@ class Service:
     contents: dict[str, Content]
     audio: AudioIndex = field(default_factory=NoAudio)
     clock: Callable | None = None  # tests pin the time; None means the real clock
-    validator: RequestValidator | None = None  # None only in development mode
+    validator: RequestValidator | None = None  # None only in the local preview
     link: Links | None = None
     error_pages: dict[str, str] = field(default_factory=dict)  # language -> TwiML, rendered at start-up
     database: Database | None = None
@@ -56,7 +56,7 @@ class Links:
     Each endpoint's path is looked up once at start-up: werkzeug's URL building cost about
     35 us a link, and a webhook makes two or three.
     """
-    base: str  # PUBLIC_BASE_URL; empty only in development, where links follow the request's address
+    base: str  # PUBLIC_BASE_URL; empty in the local preview, whose links are paths on the same server
     paths: dict[str, str]  # endpoint -> path
 
     @classmethod
@@ -66,14 +66,11 @@ class Links:
                           if not rule.arguments})
 
     def __call__(self, endpoint: str, at: Where, **extra) -> str:
-        base = self.base or request_host()
+        # Never built from the request's Host header: whoever sends a request must not choose
+        # where the line's links point. In the preview they are paths, which Twilio's rules
+        # (and the browser phone) resolve against the document they came in.
         query = {**at.query(), **extra}
-        return base + self.paths[endpoint] + "?" + "&".join(f"{k}={_quote(v)}" for k, v in query.items())
-
-
-def request_host() -> str:
-    """The address this request came to, for development, where no PUBLIC_BASE_URL is set."""
-    return request.host_url.rstrip("/") if has_request_context() else ""
+        return self.base + self.paths[endpoint] + "?" + "&".join(f"{k}={_quote(v)}" for k, v in query.items())
 
 
 # Query values come from a small set (node ids, counts, languages, rates): quote each once.

@@ -17,6 +17,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from . import adviser, flow, safety
+from .. import local
 from ..serve import requestlog
 from .flow import Line, Where
 
@@ -30,24 +31,23 @@ ADVISER_LEG = {"voice.adviser_screen", "voice.adviser_accept"}
 MAX_DIGITS = 8  # Twilio sends one key (numDigits=1); more is kept short for the flow and the log
 
 
-def public_base(svc, req: Request) -> str:
-    """Our address as Twilio sees it: the setting, not whatever a proxy handed to us."""
-    return svc.settings.public_base_url or req.host_url.rstrip("/")
-
-
 def public_url(svc, req: Request) -> str:
-    """The URL Twilio signed."""
+    """The URL Twilio signed: our address as the setting says, not whatever a proxy handed to us."""
     query = req.query_string.decode("latin-1")
-    return public_base(svc, req) + req.path + (f"?{query}" if query else "")
+    return svc.settings.public_base_url + req.path + (f"?{query}" if query else "")
 
 
 @bp.before_request
 def check_signature():
-    """Every /voice request, whichever view answers it: 403 unless Twilio signed this URL and body."""
+    """Every /voice request, whichever view answers it: 403 unless Twilio signed this URL and body,
+    or, in the local preview (no Twilio token, so nothing is signed), unless it was made on this computer."""
     svc = current_app.extensions["ivr"]
-    if svc.validator is None:
-        return None  # development mode, announced loudly at start-up
     req = request._get_current_object()  # one context look-up for the reads below
+    if svc.validator is None:
+        if local.local_preview(svc.settings, req):
+            return None
+        requestlog.note(req, refused="not-this-computer")
+        abort(403)
     try:
         valid = signed_by_twilio(svc.validator, public_url(svc, req), req.form,
                                  req.headers.get("X-Twilio-Signature", ""))
@@ -100,7 +100,7 @@ GUIDANCE_PAGES = {
 PAGE_CACHE_SIZE = 4096  # more than every node x misses x key x language x rate
 
 
-def build_page(svc, step: str, here: Where, key: str, base: str) -> str:
+def build_page(svc, step: str, here: Where, key: str) -> str:
     return render(GUIDANCE_PAGES[step](svc.line(here), here, key))
 
 
@@ -140,8 +140,7 @@ class Webhook:
     def page(self, step: str, key: str = "") -> str:
         # Keyed by the Service in force (one swapped in, in tests, gets fresh pages) and by the
         # audio's generation (a file deleted under a running line is spoken with <Say> at once).
-        return self.pages(id(self.svc), self.svc.audio.generation(), step, self.here, key,
-                          public_base(self.svc, self.request))
+        return self.pages(id(self.svc), self.svc.audio.generation(), step, self.here, key)
 
 
 def safe_answer() -> str:

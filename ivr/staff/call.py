@@ -110,9 +110,11 @@ class Earpiece:
 
 
 def served_audio(caller: Caller, url: str) -> bytes | None:
-    if isinstance(caller.client, Remote) or not url.startswith(caller.base_url + "/"):
+    if url.startswith(caller.base_url + "/"):
+        url = url.removeprefix(caller.base_url)
+    if isinstance(caller.client, Remote) or not url.startswith("/"):
         return None
-    response = caller.client.get(url.removeprefix(caller.base_url))
+    response = caller.client.get(url)  # a path: the local preview serves its audio itself
     return response.data if response.status_code == 200 else None
 
 
@@ -204,12 +206,10 @@ def interactive(caller: Caller, outcome: str | None, earpiece: Earpiece, keypad:
 
 
 def in_process(at: datetime | None) -> Caller:
-    """A caller wired to the app built from this computer's settings, in development mode."""
+    """A caller wired to the app built from this computer's settings, as the local preview."""
     app = local_app(**({"CLOCK": lambda: at} if at is not None else {}))
-    settings = app.extensions["ivr"].settings
-    # Without PUBLIC_BASE_URL a development line answers at whatever address it is called on.
-    base = settings.public_base_url or "http://localhost"
-    return Caller(app.test_client(), base, settings.auth_token, lookup=play_lookup(app))
+    # The preview's links are paths; the caller reaches them at the test client's own address.
+    return Caller(app.test_client(), "http://localhost", "", lookup=play_lookup(app))
 
 
 def play_lookup(app) -> Callable[[str], str | None]:

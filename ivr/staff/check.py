@@ -77,8 +77,9 @@ def load(paths: list[Path]) -> tuple[list[Content], list[Finding]]:
 
 
 def read_settings(env: Mapping[str, str]) -> tuple[Settings | None, list[Finding]]:
-    """The settings the words depend on (hours, numbers), read as start-up reads them. Those only
-    `ivr serve` needs (the Twilio token, the public address) are for `serving` to mention."""
+    """The settings the words depend on (hours, numbers), read as start-up reads them in the local
+    preview. Those only a production line needs (the Twilio token, the public address) are for
+    `serving` to mention."""
     try:
         return local_settings(env), []
     except SettingsError as exc:

@@ -1,20 +1,13 @@
 """The line as built on this computer, run in-process for the staff tools (not for serving callers)."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 
 
 def local_app(**config) -> Flask:
-    """The app from this computer's settings, in development mode: the tools sign their own
-    requests or send none, so a missing auth token or public address must not stop them."""
+    """The app from this computer's settings, as the local preview: the tools send their requests
+    in-process, from this computer, so a missing auth token or public address must not stop them
+    (and a token that is there must not make them sign for an address they are not called at)."""
     from .. import create_app
 
-    log = logging.getLogger("ivr")
-    level = log.level
-    log.setLevel(logging.ERROR)  # the "never point a real number here" warning is for `ivr serve`
-    try:
-        return create_app({"IVR_DEV_MODE": "1", **config})
-    finally:
-        log.setLevel(level)
+    return create_app({"TWILIO_AUTH_TOKEN": "", "PUBLIC_BASE_URL": "", **config})

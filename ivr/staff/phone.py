@@ -161,8 +161,8 @@ def app_lookup(client) -> Callable[[str], str | None] | None:
 
 def audio_words(service) -> Callable[[str], str | None]:
     """URL of a built prompt -> its words. Matched on the file name, which carries a hash of the
-    words, so it holds whatever address the audio was reached at (a development line's links
-    follow the address it was called on; a remote line's follow its own)."""
+    words, so it holds whatever address the audio was reached at (the local preview's links are
+    paths; a remote line's follow its own address)."""
     from ..line.adviser import all_prompts
     from ..line.speech import RATES
 

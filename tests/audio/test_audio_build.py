@@ -89,9 +89,17 @@ def test_changing_one_prompt_rebuilds_exactly_that_prompt(audio_copy, tmp_path):
     assert (audio_copy / after.file).exists()
     # The old file outlives one build, for a line still running on the old manifest...
     assert (audio_copy / before).exists() and summary.removed == []
-    # ...and goes with the next.
+    # ...and through a rebuild with nothing to do (which writes and deletes nothing)...
     summary = rebuild(audio_copy, Counting(), edited_content(tmp_path / "2", "say: Main menu.", "say: The main menu."))
+    assert (audio_copy / before).exists() and summary.removed == []
+    # ...and goes with the next build that changes something.
+    third = edited_content(tmp_path / "3", "say: Main menu.", "say: The main menu.")
+    (third / "en-GB.yaml").write_text((third / "en-GB.yaml").read_text().replace(
+        "goodbye: Thank you for calling. Goodbye.", "goodbye: Thank you for calling. Bye."))
+    goodbye = Manifest.load(audio_copy).entries["en-GB/normal/phrase.goodbye"].file
+    summary = rebuild(audio_copy, Counting(), third)
     assert not (audio_copy / before).exists() and summary.removed == [before]
+    assert (audio_copy / goodbye).exists()  # the build before this one's file: kept one build more
 
 
 def test_a_build_stopped_part_way_leaves_the_old_audio_serving(audio_copy, tmp_path, make_app):
@@ -169,6 +177,6 @@ def test_the_build_reads_settings_as_the_line_does_a_bare_env_line_is_unset(tmp_
         monkeypatch.delenv(name, raising=False)
     (tmp_path / ".env").write_text("AUDIO_DIR\nTTS_ENGINE\n")
     built, _, engine = audio_build.settings_from_env()
-    line = settings_mod.from_env({"IVR_DEV_MODE": "1"})
+    line = settings_mod.from_env({})
     assert built.audio_dir == line.audio_dir and "None" not in str(built.audio_dir)
     assert engine.name == engines.from_env({}).name

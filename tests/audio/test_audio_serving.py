@@ -152,8 +152,10 @@ def test_before_any_build_every_prompt_is_spoken_and_startup_says_so(make_app, c
     assert not caller.played and caller.said("To hear about calling the police, press 1.")
 
 
-def test_in_development_audio_links_follow_the_address_called(make_app, built_audio):
-    app = make_app(AUDIO_DIR=str(built_audio), TTS_ENGINE="piper", IVR_DEV_MODE="1", TWILIO_AUTH_TOKEN="",
-                   PUBLIC_BASE_URL="")
-    response = app.test_client().post("/voice", base_url="http://10.0.0.5:8000")
-    assert b"<Play>http://10.0.0.5:8000/audio/en-GB.normal.phrase.welcome." in response.data
+def test_in_the_local_preview_audio_links_are_paths_never_the_host_called(make_app, built_audio):
+    app = make_app(AUDIO_DIR=str(built_audio), TTS_ENGINE="piper", TWILIO_AUTH_TOKEN="", PUBLIC_BASE_URL="")
+    for host in ("http://127.0.0.1:8000", "http://localhost:9000"):
+        response = app.test_client().post("/voice", base_url=host)
+        assert b"<Play>/audio/en-GB.normal.phrase.welcome." in response.data
+    # A name that is not this computer's own (a web page's, pointed at 127.0.0.1) gets nothing.
+    assert app.test_client().post("/voice", base_url="http://line.example.org").status_code == 403

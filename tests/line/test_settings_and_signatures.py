@@ -16,13 +16,18 @@ def test_without_an_auth_token_the_line_refuses_to_start():
         create_app(settings(TWILIO_AUTH_TOKEN=""))
 
 
-def test_development_mode_starts_without_a_token_and_says_so(caplog):
-    app = create_app({"IGNORE_ENV": True, "IVR_DEV_MODE": "1"})
-    assert "signatures are NOT checked" in caplog.text
-    assert app.test_client().post("/voice").status_code == 200
+def test_a_public_address_without_the_token_is_named_not_served_unsigned():
+    with pytest.raises(SettingsError, match="TWILIO_AUTH_TOKEN: missing.*leave PUBLIC_BASE_URL empty"):
+        create_app(settings(TWILIO_AUTH_TOKEN=""))
 
 
-def test_a_plain_http_public_address_is_refused_outside_development():
+def test_the_retired_development_mode_turns_nothing_off(caplog):
+    app = create_app(settings(IVR_DEV_MODE="1"))
+    assert "IVR_DEV_MODE is no longer read" in caplog.text
+    assert app.test_client().post("/voice").status_code == 403
+
+
+def test_a_plain_http_public_address_is_refused():
     with pytest.raises(SettingsError, match="PUBLIC_BASE_URL: must start with https://"):
         create_app(settings(PUBLIC_BASE_URL="http://line.example.org"))
 

@@ -26,7 +26,7 @@ SATURDAY_NIGHT = "--at '2026-11-28 22:00'"
 
 
 def lines(result) -> list[str]:
-    return [line for line in result.output.splitlines() if not line.startswith("DEVELOPMENT MODE")]
+    return result.output.splitlines()
 
 
 def test_a_scripted_call_prints_each_prompt_and_key_in_order():
@@ -129,7 +129,7 @@ def with_audio(app):
 
 def test_built_audio_is_shown_as_its_words_and_played(tmp_path, monkeypatch):
     caller = in_process(None)
-    app = with_audio(create_app({"IVR_DEV_MODE": "1"}))
+    app = with_audio(create_app())
     caller.client, caller.lookup = app.test_client(), play_lookup(app)
     played = tmp_path / "played.txt"
     player = [sys.executable, "-c", f"import sys; open({str(played)!r}, 'a').write(sys.argv[1] + '\\n')"]
@@ -177,7 +177,7 @@ def test_audio_the_line_serves_itself_is_piped_to_the_player(tmp_path):
         def url(self, language, rate, prompt):
             return f"http://localhost/audio/{prompt.id}.mp3"
 
-    app = create_app({"IVR_DEV_MODE": "1"})
+    app = create_app()
     app.extensions["ivr"] = dataclasses.replace(app.extensions["ivr"], audio=LocalAudio())
     app.view_functions["audio.audio_file"] = lambda name: f"sound of {name}".encode()
     heard = tmp_path / "heard.txt"
@@ -189,7 +189,7 @@ def test_audio_the_line_serves_itself_is_piped_to_the_player(tmp_path):
 
 
 def test_built_audio_is_recognised_at_whatever_address_the_line_was_reached(make_app, built_audio):
-    """A development line's links follow the address it is called on: the words still show."""
+    """The words show whatever address the audio is reached at (the preview's links are paths)."""
     from ivr.staff.phone import audio_words
     app = make_app(AUDIO_DIR=str(built_audio), TTS_ENGINE="piper")
     service = app.extensions["ivr"]
