@@ -18,13 +18,10 @@ from . import listening
 from ..line.content import Content, ContentError, Prompt
 from ..line.speech import RATES
 from ..audio.files import audio_index
-from ..local import environment
+from ..local import env_file, environment
 from ..local import settings as local_settings
 from ..settings import Settings, SettingsError, content_dir
 from ..line.speech import AudioIndex, NoAudio
-
-ENV_FILE = Path(".env")
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -79,11 +76,11 @@ def read_settings(env: Mapping[str, str]) -> tuple[Settings | None, list[Finding
 
 def setting_finding(problem: str) -> Finding:
     name, _, text = problem.partition(": ")
-    path, line = "(the environment)", 0
-    if ENV_FILE.is_file():
-        for number, row in enumerate(ENV_FILE.read_text(encoding="utf-8").splitlines(), 1):
+    path, line, settings_file = "(the environment)", 0, env_file()
+    if settings_file.is_file():
+        for number, row in enumerate(settings_file.read_text(encoding="utf-8").splitlines(), 1):
             if row.strip().removeprefix("export ").startswith(f"{name}="):
-                path, line = shown(ENV_FILE), number
+                path, line = shown(settings_file), number
     return Finding(path, line, name, text, f"correct {name} where the line's settings are kept (the .env file)")
 
 
