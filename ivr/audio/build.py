@@ -28,6 +28,7 @@ from .manifest import MANIFEST, Entry, Manifest, digest, file_name, key
 from ..settings import Settings
 from ..line.speech import RATES
 from .shape import SHAPES
+from .voice import VoiceMismatch
 
 KEEP = {MANIFEST, "README.md", ".gitkeep", ".lock"}
 
@@ -221,7 +222,11 @@ def build_audio(quiet: bool):
         click.echo(f"Cannot build the audio.\n{exc}", err=True)
         sys.exit(2)
     click.echo(f"Engine: {engine.name} ({engine.voice}). Audio folder: {settings.audio_dir}")
-    summary = build(contents, settings, engine, progress=not quiet)
+    try:
+        summary = build(contents, settings, engine, progress=not quiet)
+    except VoiceMismatch as exc:
+        click.echo(f"Cannot build the audio.\n{exc}", err=True)
+        sys.exit(2)
     click.echo(f"Audio: {summary.line()}.")
     skipped = [k.rsplit("/", 1)[-1] for k, cause in summary.failed.items() if ": not tried" in cause]
     for cause in summary.failed.values():
