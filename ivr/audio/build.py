@@ -24,13 +24,14 @@ import click
 from ..line import adviser
 from . import engines
 from ..line.content import Content, Prompt
-from .manifest import MANIFEST, Entry, Manifest, digest, file_name, key
+from . import fallback
+from .manifest import MANIFEST, Entry, Manifest, ManifestIndex, digest, file_name, key
 from ..settings import Settings
-from ..line.speech import RATES
+from ..line.speech import RATES, NoAudio
 from .shape import SHAPES
 from .voice import VoiceMismatch
 
-KEEP = {MANIFEST, "README.md", ".gitkeep", ".lock"}
+KEEP = {MANIFEST, "README.md", ".gitkeep", ".lock", fallback.FILE}
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def build(contents: Mapping[str, Content], settings: Settings, engine: engines.E
         if new != old:
             new.save(folder)  # the moment the new audio goes live
         summary.removed = remove_unused(folder, new, old)
+        write_fallback(folder, contents, settings, engine)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -185,6 +187,13 @@ def process(item: Item, raw: Path, staging: Path, engine: engines.Engine) -> Ent
                  peak_dbfs=measured.peak_dbfs, wpm=measured.wpm)
 
 
+def write_fallback(folder: Path, contents: Mapping[str, Content], settings: Settings, engine: engines.Engine) -> None:
+    """fallback.xml from the audio just built (see fallback.py)."""
+    base = fallback.audio_base(settings)  # no address for the audio: Twilio's own voice instead
+    index = ManifestIndex(folder, base, {r: settings_hash(engine, r) for r in RATES}) if base else NoAudio()
+    fallback.write(folder, contents, settings, index)
+
+
 def remove_unused(folder: Path, manifest: Manifest, previous: Manifest) -> list[str]:
     """Delete audio no prompt uses any more, and leftovers of builds that were killed.
 
@@ -228,6 +237,10 @@ def build_audio(quiet: bool):
         click.echo(f"Cannot build the audio.\n{exc}", err=True)
         sys.exit(2)
     click.echo(f"Audio: {summary.line()}.")
+    published = fallback.url(settings)
+    click.echo(f"Fallback for callers when the line is down: {settings.audio_dir / fallback.FILE}"
+               + (f", to publish with the audio at {published}" if published else
+                  " (set AUDIO_BASE_URL and publish the audio folder there, so it works when the server is down)"))
     skipped = [k.rsplit("/", 1)[-1] for k, cause in summary.failed.items() if ": not tried" in cause]
     for cause in summary.failed.values():
         if ": not tried" not in cause:

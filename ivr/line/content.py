@@ -18,7 +18,7 @@ MAX_PRESSES = 2
 
 REQUIRED_PHRASES = (
     "welcome", "wrong_key", "again", "back", "main_menu", "adviser", "adviser_first",
-    "error", "goodbye",
+    "error", "goodbye", "unavailable",
 )
 REQUIRED_ADVISER = (
     "connecting", "closed", "closed_today", "hours", "day_range", "day_list",
