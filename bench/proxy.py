@@ -11,13 +11,16 @@ every webhook:
 - through nginx, nothing else happening;
 - through nginx, while 200 clients hold connections with half-sent headers and 50 more hold
   requests with half-sent bodies (each reopened as soon as nginx drops it, so the attack lasts
-  the whole case);
+  the whole case), each from an address of its own (127.0.1.x), so that nginx's per-address
+  rate limit does not blunt the attack: the worst case for the line;
 - straight to gunicorn over TCP (`ivr serve`, the same settings, no proxy), while 8 clients
   hold half-sent headers (twice gunicorn's 2 x 2 threads): the attack the review found. A webhook that takes more than 5 s
   counts as failed (Twilio would wait 15 s, then play its error).
 
+The caller sends its webhooks from 127.0.0.1, as Twilio sends a busy line's from one of its
+addresses: at most 40 a second (--pace), below nginx's 50 a second for one address.
 Prints, per case, the webhooks answered and failed, and the p50, p99 and slowest answer in ms.
-Everything is on 127.0.0.1 and bounded by --calls and the 5 s timeout.
+Everything is on loopback and bounded by --calls and the 5 s timeout.
 """
 from __future__ import annotations
 
@@ -57,11 +60,14 @@ class Timed:
     """The caller's HTTP side, as Remote sends it but over kept-alive connections, as Twilio's
     are; times each webhook and counts failures."""
 
-    def __init__(self, server_url: str, times: list[float], failures: list[str]):
+    def __init__(self, server_url: str, times: list[float], failures: list[str], pace: float):
         self.url, self.times, self.failures = server_url, times, failures
         self.session = requests.Session()
+        self.gap, self.next_at = 1 / pace, 0.0
 
     def post(self, path, data, headers):
+        time.sleep(max(0.0, self.next_at - time.monotonic()))
+        self.next_at = time.monotonic() + self.gap
         started = time.perf_counter()
         try:
             response = self.session.post(self.url + path, data=data, headers=headers, timeout=TIMEOUT,
@@ -90,6 +96,7 @@ class Attack:
     """Clients that open connections, send part of a request and stop; reopened when dropped."""
 
     def __init__(self, connect, stalled: int, slow_bodies: int):
+        """`connect(source)` opens one connection from the loopback address `source`."""
         self.connect, self.wanted = connect, [b"headers"] * stalled + [b"body"] * slow_bodies
         self.open: list = [None] * len(self.wanted)
         self.stop = threading.Event()
@@ -113,7 +120,7 @@ class Attack:
                 if self.open[i] is not None:
                     self.open[i].close()
                 try:
-                    conn = self.connect()
+                    conn = self.connect(f"127.0.1.{1 + i % 250}")
                     conn.sendall(PARTIAL[kind])
                     self.open[i] = conn
                 except OSError:
@@ -144,9 +151,9 @@ def held(conn) -> bool:
         conn.setblocking(True)
 
 
-def run(name: str, url: str, calls: int, attack=None) -> dict:
+def run(name: str, url: str, calls: int, pace: float, attack=None) -> dict:
     times, failures = [], []
-    remote = Timed(url, times, failures)
+    remote = Timed(url, times, failures, pace)
     started = time.monotonic()
     if attack is None:
         for _ in range(calls):
@@ -182,6 +189,7 @@ def direct_gunicorn(folder: Path) -> tuple[subprocess.Popen, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=40, help="whole calls (9 webhooks each) per case")
+    parser.add_argument("--pace", type=float, default=40, help="webhooks a second, at most, from the caller")
     args = parser.parse_args()
     missing = proxy.available()
     if missing:
@@ -191,16 +199,17 @@ def main() -> None:
     stack = proxy.start(folder, settings(folder))
     try:
         os.environ["REQUESTS_CA_BUNDLE"] = str(stack.cert)
-        results.append(run("nginx, no attack", stack.url, args.calls))
-        results.append(run("nginx, 200 stalled headers + 50 slow bodies", stack.url, args.calls,
-                           Attack(stack.connect, 200, 50)))
+        results.append(run("nginx, no attack", stack.url, args.calls, args.pace))
+        results.append(run("nginx, 200 stalled headers + 50 slow bodies", stack.url, args.calls, args.pace,
+                           Attack(lambda source: stack.connect(source=source), 200, 50)))
     finally:
         stack.stop()
     server, port = direct_gunicorn(folder)
     try:
-        plain = lambda: socket.create_connection(("127.0.0.1", port), timeout=5)  # noqa: E731
+        plain = lambda source: socket.create_connection(("127.0.0.1", port), timeout=5,  # noqa: E731
+                                                        source_address=(source, 0))
         results.append(run("gunicorn alone, 8 stalled headers", f"http://127.0.0.1:{port}", max(2, args.calls // 10),
-                           Attack(plain, 8, 0)))
+                           args.pace, Attack(plain, 8, 0)))
     finally:
         server.terminate()
         server.wait(timeout=30)
