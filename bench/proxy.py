@@ -28,12 +28,10 @@ import argparse
 import os
 import shutil
 import socket
-import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -83,6 +81,9 @@ class Timed:
         return reply
 
 
+Attack = proxy.Attack
+
+
 def one_call(remote: Timed) -> None:
     caller = Caller(remote, base_url=BASE, auth_token=TOKEN)
     try:
@@ -90,65 +91,6 @@ def one_call(remote: Timed) -> None:
         caller.dial_ends("no-answer").press("1").dial_ends("completed", bridged=True)
     except (AssertionError, requests.RequestException):
         pass  # counted in remote.failures
-
-
-class Attack:
-    """Clients that open connections, send part of a request and stop; reopened when dropped."""
-
-    def __init__(self, connect, stalled: int, slow_bodies: int):
-        """`connect(source)` opens one connection from the loopback address `source`."""
-        self.connect, self.wanted = connect, [b"headers"] * stalled + [b"body"] * slow_bodies
-        self.open: list = [None] * len(self.wanted)
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.hold, daemon=True)
-
-    def __enter__(self):
-        self.fill()
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(timeout=10)
-        for conn in self.open:
-            if conn is not None:
-                conn.close()
-
-    def fill(self) -> None:
-        for i, kind in enumerate(self.wanted):
-            if self.open[i] is None or not held(self.open[i]):
-                if self.open[i] is not None:
-                    self.open[i].close()
-                try:
-                    conn = self.connect(f"127.0.1.{1 + i % 250}")
-                    conn.sendall(PARTIAL[kind])
-                    self.open[i] = conn
-                except OSError:
-                    self.open[i] = None
-
-    def hold(self) -> None:
-        while not self.stop.wait(0.5):
-            self.fill()
-
-
-PARTIAL = {b"headers": b"POST /voice HTTP/1.1\r\nHost: line.example.org\r\nX-Twilio-Signa",
-           b"body": b"POST /voice/key?node=main HTTP/1.1\r\nHost: line.example.org\r\n"
-                    b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n"
-                    b"X-Twilio-Signature: bm90IGEgc2lnbmF0dXJl\r\n\r\nCallSid=CA0&From=%2B44"}
-
-
-def held(conn) -> bool:
-    """Whether the server still holds the connection open (no answer, not closed)."""
-    conn.setblocking(False)
-    try:
-        conn.recv(1)
-        return False
-    except (ssl.SSLWantReadError, BlockingIOError):
-        return True
-    except OSError:
-        return False
-    finally:
-        conn.setblocking(True)
 
 
 def run(name: str, url: str, calls: int, pace: float, attack=None) -> dict:

@@ -16,9 +16,10 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -195,3 +196,76 @@ def available() -> str | None:
         if not shutil.which(tool):
             return f"{tool} is not installed: run scripts/setup --test"
     return None
+
+
+# -- Clients that stall ---------------------------------------------------------------------------
+
+PARTIAL = {"headers": b"POST /voice HTTP/1.1\r\nHost: line.example.org\r\nX-Twilio-Signa",
+           "body": b"POST /voice/key?node=main HTTP/1.1\r\nHost: line.example.org\r\n"
+                   b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000\r\n"
+                   b"X-Twilio-Signature: bm90IGEgc2lnbmF0dXJl\r\n\r\nCallSid=CA0&From=%2B44"}
+
+
+def held(conn) -> bool:
+    """Whether the server still holds the connection open (no answer, not closed)."""
+    conn.setblocking(False)
+    try:
+        conn.recv(1)
+        return False  # an answer (a 408) or the end of the connection: the server let go
+    except (ssl.SSLWantReadError, BlockingIOError):
+        return True
+    except OSError:
+        return False
+    finally:
+        conn.setblocking(True)
+
+
+@dataclass
+class Attack:
+    """Clients that open a connection, send part of a request and stop, each from a loopback
+    address of its own (127.0.1.x: no per-address limit blunts them); while the block runs, one
+    the server drops is opened again within half a second, so the attack lasts as long as it does."""
+    connect: object  # connect(source) -> a connection from that address
+    stalled: int  # clients stopped halfway through their headers
+    slow_bodies: int  # clients stopped halfway through their bodies
+    open: list = field(default_factory=list)
+    reopened: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __enter__(self) -> "Attack":
+        self.open = [None] * (self.stalled + self.slow_bodies)
+        self.fill()
+        self._thread = threading.Thread(target=self._hold, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        for conn in self.open:
+            if conn is not None:
+                conn.close()
+
+    def fill(self) -> None:
+        with self._lock:
+            for i, conn in enumerate(self.open):
+                if conn is not None and held(conn):
+                    continue
+                if conn is not None:
+                    conn.close()
+                    self.reopened += 1
+                try:
+                    self.open[i] = self.connect(f"127.0.1.{1 + i % 250}")
+                    self.open[i].sendall(PARTIAL["headers" if i < self.stalled else "body"])
+                except OSError:
+                    self.open[i] = None
+
+    def holding(self) -> int:
+        """How many of the clients the server holds open right now."""
+        with self._lock:
+            return sum(conn is not None and held(conn) for conn in self.open)
+
+    def _hold(self) -> None:
+        while not self._stop.wait(0.5):
+            self.fill()
