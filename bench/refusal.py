@@ -17,9 +17,11 @@ Prints the median and 99th percentile per request, in milliseconds, and the stat
 from __future__ import annotations
 
 import argparse
+import atexit
 import io
 import logging
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -82,6 +84,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ivr-bench-refusal-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     os.environ.update({"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE, "SERVICE_NUMBER": "+442079460001",
                        "ADVISER_NUMBERS": "+442079460901", "ADVISER_HOURS": "Mon-Sun 00:00-23:59",
                        "AUDIO_DIR": str(folder / "audio"), "DATABASE_URL": f"sqlite:///{folder}/line.sqlite3"})
