@@ -11,10 +11,6 @@ from flask import Flask
 
 log = logging.getLogger("ivr")
 
-# Twilio's webhook bodies are a few kilobytes; anything far larger is not Twilio's and is refused
-# before it is read into memory.
-MAX_BODY_BYTES = 64 * 1024
-
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app. Settings come from .env, then the environment, then `test_config`.
@@ -27,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .audio import files as audio_files
     from .line import content as content_mod
     from .line import service, webhooks
-    from .serve import health, requestlog
+    from .serve import health, intake, requestlog
     from .store.database import Database
 
     test_config = dict(test_config or {})
@@ -46,10 +42,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     database.upgrade()  # quick when nothing is pending; a database that cannot be reached stops here
 
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = intake.MAX_BODY_BYTES  # Twilio's bodies are a few kilobytes
     app.url_map.merge_slashes = False  # "/audio//x" is no file of ours: 404, not a redirect
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # OPTIONS is not a webhook: 405 like any wrong method
-    app.wsgi_app = requestlog.RequestLog(app.wsgi_app)
+    # Outermost first: every request gets its log line; webhook bodies are read and checked
+    # before Flask sees them (a missing signature is refused before the body is read).
+    app.wsgi_app = requestlog.RequestLog(intake.Intake(app.wsgi_app, signatures=bool(settings.auth_token)))
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(audio_files.bp)

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from . import local
 from .audio.build import build_audio
 from .staff.call import call
 from .staff.check import check
@@ -17,8 +18,12 @@ from .settings import SettingsError
 
 
 @click.group()
-def main():
+@click.option("--env-file", type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+              help="Read the settings from this file instead of .env in the line's folder.")
+def main(env_file: str | None):
     """Keeping Safe phone line: tools for the people who run it."""
+    if env_file:
+        os.environ[local.ENV_FILE] = env_file  # inherited by the gunicorn that `ivr serve` starts
 
 
 @main.command()

@@ -1,4 +1,4 @@
-"""Settings as read on this computer (the .env file, then the environment), and the one answer
+"""Settings as read on this computer (the line's .env file, then the environment), and the one answer
 to "is this request the local preview?".
 
 Without Twilio's settings the line is the local preview: nothing it is sent can be signed, so it
@@ -10,19 +10,32 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+
+from .settings import PACKAGE_DIR
 
 # The names by which a browser on this computer reaches it (the Host header's, port left off).
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 # Headers a proxy adds when it passes on a request from elsewhere; the peer is then the proxy.
 PASSED_ON = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
 
+LINE_FOLDER = PACKAGE_DIR.parent  # the folder with scripts/, README.md and .env
+ENV_FILE = "IVR_ENV_FILE"  # set by `ivr --env-file PATH`, so the servers `ivr serve` starts read it too
+
+
+def env_file() -> Path:
+    """The .env file the line reads: the one `ivr --env-file` named, else the one in the line's
+    folder, wherever the command is run from (never the current folder's)."""
+    chosen = os.environ.get(ENV_FILE, "")
+    return Path(chosen) if chosen else LINE_FOLDER / ".env"
+
 
 def environment() -> dict[str, str]:
-    """Settings as the line reads them: the .env file here, overridden by the environment."""
-    return {**{k: v for k, v in dotenv_values(".env").items() if v is not None}, **os.environ}
+    """Settings as the line reads them: the .env file, overridden by the environment."""
+    return {**{k: v for k, v in dotenv_values(env_file()).items() if v is not None}, **os.environ}
 
 
 def settings(env: dict[str, str] | None = None):

@@ -25,6 +25,10 @@ hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=Non
                                      suppress_health_check=[HealthCheck.too_slow])
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# A .env in this checkout (a developer's own settings) is never read by the tests, nor by the
+# servers they start: a test that wants a .env writes one and points IVR_ENV_FILE at it.
+os.environ["IVR_ENV_FILE"] = os.devnull
+
 
 # Apps built from `settings()` without a database of their own keep it in this run's folder.
 _DATABASES = Path(tempfile.mkdtemp(prefix="ivr-test-databases-"))

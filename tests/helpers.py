@@ -16,8 +16,10 @@ SETTINGS = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL", "SERVI
 
 
 def isolate(monkeypatch, tmp_path) -> None:
-    """No .env and no settings from this machine: each test says what it needs."""
+    """No .env and no settings from this machine: each test says what it needs, in a .env of
+    its own folder (the line's is not read)."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IVR_ENV_FILE", str(tmp_path / ".env"))
     for name in SETTINGS:
         monkeypatch.delenv(name, raising=False)
     # The default database is a file in the line's own folder: a test keeps its own.

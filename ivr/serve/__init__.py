@@ -1,5 +1,6 @@
-"""Running the line: the request log, the health check and the gunicorn settings.
+"""Running the line: the request log, the intake of webhook bodies, the health check and the
+gunicorn settings.
 
-Imports nothing else of ours: the line notes what its log line says, and the health check
-reads the service the app factory built.
+Imports only the settings as read locally (gunicorn_conf): the line notes what its log line says,
+and the health check reads the service the app factory built.
 """

@@ -8,8 +8,11 @@ import os
 
 from gunicorn import glogging
 
-bind = "127.0.0.1:8000"
-workers = int(os.environ.get("WEB_CONCURRENCY", 0)) or (os.cpu_count() or 2)
+from ivr import local
+
+line_env = local.environment()  # the line's .env (or `ivr --env-file`), then the environment
+bind = "127.0.0.1:8000"  # under systemd, the socket keeping-safe.socket passes instead (deploy/systemd)
+workers = int(line_env.get("WEB_CONCURRENCY") or 0) or (os.cpu_count() or 2)
 # Threads keep connections open between requests (Twilio and load balancers reuse them) and let
 # a slow or idle connection wait in a poller instead of holding a whole worker, as a sync worker
 # would; two are enough because a webhook is about half a millisecond of CPU with no I/O.
@@ -46,6 +49,6 @@ logconfig_dict = {
     "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "line",
                             "stream": "ext://sys.stdout"}},
     "root": {"level": "WARNING", "handlers": ["stdout"]},
-    "loggers": {"ivr": {"handlers": ["stdout"], "level": os.environ.get("IVR_LOG_LEVEL", "INFO"),
+    "loggers": {"ivr": {"handlers": ["stdout"], "level": line_env.get("IVR_LOG_LEVEL") or "INFO",
                         "propagate": False}},
 }

@@ -44,7 +44,12 @@ class RequestLog:
 
 def note(request: Request, **fields) -> None:
     """Add to this request's log line: node, key, and why it was refused or how a call ended."""
-    request.environ.setdefault(FIELDS, {}).update(fields)
+    note_environ(request.environ, **fields)
+
+
+def note_environ(environ: dict, **fields) -> None:
+    """The same, for a WSGI layer that has no Flask request (ivr/serve/intake.py)."""
+    environ.setdefault(FIELDS, {}).update(fields)
 
 
 def write(line: dict) -> None:

@@ -24,14 +24,11 @@ from ..line.speech import RATES
 from ..audio import engines
 from ..audio.files import audio_index
 from ..audio.manifest import Manifest
-from ..local import environment
+from ..local import env_file, environment
 from ..local import settings as local_settings
 from ..settings import Settings, SettingsError, content_dir
 from ..settings import from_env as settings_from_env
 from ..line.speech import AudioIndex, NoAudio
-
-ENV_FILE = Path(".env")
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -100,11 +97,11 @@ def serving(env: Mapping[str, str]) -> list[str]:
 
 def setting_finding(problem: str, level: str = "error", why: str = "") -> Finding:
     name, _, text = problem.partition(": ")
-    path, line = "(the environment)", 0
-    if ENV_FILE.is_file():
-        for number, row in enumerate(ENV_FILE.read_text(encoding="utf-8").splitlines(), 1):
+    path, line, settings_file = "(the environment)", 0, env_file()
+    if settings_file.is_file():
+        for number, row in enumerate(settings_file.read_text(encoding="utf-8").splitlines(), 1):
             if row.strip().removeprefix("export ").startswith(f"{name}="):
-                path, line = shown(ENV_FILE), number
+                path, line = shown(settings_file), number
     fix = f"correct {name} where the line's settings are kept (the .env file)"
     return Finding(path, line, name, text, f"{fix}. {why}" if why else fix, level)
 

@@ -1,7 +1,9 @@
 """`ivr number`: put the line live by pointing its Twilio phone number at this server.
 
 It sets the three webhooks the README lists (a call comes in, the primary handler fails,
-call status changes), all POST, through Twilio's REST API; `--dry-run` only shows them.
+call status changes) through Twilio's REST API; `--dry-run` only shows them. With AUDIO_BASE_URL
+set, the fallback is the static document published with the audio (fallback.xml, fetched with
+GET), so callers still hear help when every line server is down; otherwise it is the line's own.
 """
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http import HttpClient
 from twilio.rest import Client
 
+from ..audio import fallback
 from ..local import environment
 from ..settings import parse_number
 
-# Twilio's field -> (what the Twilio console calls it, our path). Every one is POSTed to.
+# Twilio's field -> (what the Twilio console calls it, our path). The line's own are POSTed to.
 WEBHOOKS = {
     "voice_url": ("A call comes in", "/voice"),
     "voice_fallback_url": ("Primary handler fails", "/voice/fallback"),
@@ -27,11 +30,22 @@ METHODS = {"voice_method": "voice_url", "voice_fallback_method": "voice_fallback
 HTTP_CLIENT: HttpClient | None = None  # None: the library's own; tests put a fake here
 
 
-def wanted(base_url: str) -> dict[str, str]:
-    """Every field we set, and its value, for a line at `base_url`."""
+def wanted(base_url: str, fallback_url: str = "") -> dict[str, str]:
+    """Every field we set, and its value, for a line at `base_url` (and a published fallback)."""
     out = {field: base_url + path for field, (_, path) in WEBHOOKS.items()}
     out.update({method: "POST" for method in METHODS})
+    if fallback_url:
+        out.update(voice_fallback_url=fallback_url, voice_fallback_method="GET")  # static hosting serves GET
     return out
+
+
+def published_fallback(env: dict[str, str]) -> str:
+    """fallback.xml where the audio is published (AUDIO_BASE_URL), or "" to keep the line's own."""
+    audio = env.get("AUDIO_BASE_URL", "").strip().rstrip("/")
+    if audio and not audio.startswith("https://"):
+        raise click.ClickException(f"AUDIO_BASE_URL '{audio}' should be an https address, like "
+                                   "https://cdn.example.org/audio: Twilio fetches the fallback from it")
+    return f"{audio}/{fallback.FILE}" if audio else ""
 
 
 def label(field: str) -> str:
@@ -151,7 +165,7 @@ def number(number, base_url, dry_run):
     client = Client(sid, token, http_client=HTTP_CLIENT)
     try:
         record = find(client, number, sid)
-        diff = changes(record, wanted(base))
+        diff = changes(record, wanted(base, published_fallback(env)))
         if not diff:
             click.echo(f"Nothing to change: {number} already sends calls to {base}/voice.")
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from twilio.request_validator import RequestValidator
@@ -80,7 +80,19 @@ class Caller:
         signature = RequestValidator(self.auth_token).compute_signature(url, data)
         parts = urlsplit(url)
         path = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = self.client.post(path, data=data, headers={"X-Twilio-Signature": signature})
+        return self.follow(path, self.client.post(path, data=data, headers={"X-Twilio-Signature": signature}))
+
+    def fetch(self, url: str, **extra) -> ET.Element:
+        """GET `url` as Twilio fetches a TwiML URL whose method is GET (a fallback on static
+        hosting): the call's fields in the query string, signed with it."""
+        url += ("&" if "?" in url else "?") + urlencode(self.params(**extra))
+        signature = RequestValidator(self.auth_token).compute_signature(url, {})
+        parts = urlsplit(url)
+        path = f"{parts.path}?{parts.query}"
+        return self.follow(path, self.client.get(path, headers={"X-Twilio-Signature": signature}))
+
+    def follow(self, path: str, response) -> ET.Element:
+        """Read the TwiML Twilio was sent back, as Twilio would."""
         self.statuses.append(response.status_code)
         assert response.status_code == 200, f"{path} answered {response.status_code}"
         assert response.mimetype == "text/xml", response.mimetype
@@ -209,5 +221,13 @@ class Remote:
     def post(self, path: str, data: dict, headers: dict) -> Reply:
         response = requests.post(self.server_url.rstrip("/") + path, data=data, headers=headers,
                                  timeout=self.timeout, allow_redirects=False)
+        return self.reply(response)
+
+    def get(self, path: str, headers: dict) -> Reply:
+        return self.reply(requests.get(self.server_url.rstrip("/") + path, headers=headers, timeout=self.timeout,
+                                       allow_redirects=False))
+
+    @staticmethod
+    def reply(response: requests.Response) -> Reply:
         mimetype = response.headers.get("Content-Type", "").split(";")[0].strip()
         return Reply(response.status_code, mimetype, response.content)

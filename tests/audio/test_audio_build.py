@@ -172,7 +172,7 @@ def test_a_missing_voice_model_names_the_setting(audio_copy, tmp_path):
 
 def test_the_build_reads_settings_as_the_line_does_a_bare_env_line_is_unset(tmp_path, monkeypatch):
     """`AUDIO_DIR` with no value in .env leaves the default, for the build as for the line."""
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("IVR_ENV_FILE", str(tmp_path / ".env"))
     for name in ("AUDIO_DIR", "TTS_ENGINE", "CONTENT_DIR"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / ".env").write_text("AUDIO_DIR\nTTS_ENGINE\n")

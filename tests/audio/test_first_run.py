@@ -24,6 +24,11 @@ def lose(folder, prompt: str) -> None:
     (folder / Manifest.load(folder).entries[f"en-GB/normal/{prompt}"].file).unlink()
 
 
+def prompt_count(line) -> int:
+    from ivr.audio.build import items
+    return len(items(*line))
+
+
 def start(line, configured, offline):
     said = []
     engine = first_run.prepare(*line, configured, offline, said.append)
@@ -34,11 +39,11 @@ def test_the_first_start_builds_what_is_missing_with_a_progress_bar_and_the_seco
         line, audio_copy, capsys):
     lose(audio_copy, "menu.main")
     engine, said = start(line, Counting(), Counting())
-    assert engine.name == "piper" and "built 1, reused 43, failed 0" in said
+    assert engine.name == "piper" and f"built 1, reused {prompt_count(line) - 1}, failed 0" in said
     assert "Building audio" in capsys.readouterr().err  # the build's own bar
     again = Counting()
     engine, said = start(line, again, Counting())
-    assert again.spoken == [] and said == "Audio (piper): all 44 prompts are up to date."
+    assert again.spoken == [] and said == f"Audio (piper): all {prompt_count(line)} prompts are up to date."
 
 
 def test_without_google_the_offline_voice_builds_it_and_the_preview_says_so(line, audio_copy):
@@ -75,9 +80,9 @@ class Broken:
 
 
 @pytest.mark.parametrize("engine, told", [
-    (Broken(), "44 prompts have no audio; the web page speaks them with the browser's own voice"),
+    (Broken(), "{count} prompts have no audio; the web page speaks them with the browser's own voice"),
     (Broken(RuntimeError("disk full")), "the build failed (disk full)"),
 ])
 def test_a_build_that_fails_never_stops_the_preview(line, engine, told):
     _, said = start(line, engine, engine)
-    assert told in said
+    assert told.format(count=prompt_count(line)) in said

@@ -51,7 +51,7 @@ def hours_heard(hours: str) -> str:
     from ivr.line import adviser, content
     from ivr.settings import PACKAGE_DIR, from_env
     shipped = content.load(PACKAGE_DIR / "guidance" / "en-GB.yaml")
-    return adviser.hours_prompt(shipped, from_env({"IVR_DEV_MODE": "1", "ADVISER_HOURS": hours})).text
+    return adviser.hours_prompt(shipped, from_env({"ADVISER_HOURS": hours})).text
 
 
 def rules(text: str) -> list:
@@ -80,5 +80,5 @@ def test_the_helpline_sentence_made_from_the_setting_passes_the_listening_rules(
     from ivr.line import adviser, content
     from ivr.settings import PACKAGE_DIR, from_env
     shipped = content.load(PACKAGE_DIR / "guidance" / "en-GB.yaml")
-    heard = adviser.helpline_prompt(shipped, from_env({"IVR_DEV_MODE": "1", "HELPLINE_NUMBER": number})).text
+    heard = adviser.helpline_prompt(shipped, from_env({"HELPLINE_NUMBER": number})).text
     assert rules(heard) == [], heard

@@ -174,3 +174,21 @@ def test_other_refusals_pass_on_twilios_words_and_error_page(twilio):
     assert result.exit_code == 1
     assert "Twilio refused: Unable to update record: Url is not a valid URL (HTTP 400). " \
            "More: https://www.twilio.com/docs/errors/21402" in result.output
+
+
+def test_with_published_audio_the_fallback_is_the_static_document_fetched_with_get(twilio):
+    result = ivr(f"ivr number {NUMBER} {BASE}", AUDIO_BASE_URL="https://cdn.example.org/audio/", **CREDENTIALS)
+    assert result.exit_code == 0, result.output
+    assert "  Primary handler fails: (nothing)  ->  https://cdn.example.org/audio/fallback.xml" in result.output
+    assert "  Primary handler fails (method): POST  ->  GET" in result.output
+    update = twilio.updates()[-1]
+    assert (update["VoiceFallbackUrl"], update["VoiceFallbackMethod"]) == (
+        "https://cdn.example.org/audio/fallback.xml", "GET")
+    assert (update["VoiceUrl"], update["StatusCallback"]) == (f"{BASE}/voice", f"{BASE}/voice/status")
+
+
+def test_a_plain_http_audio_address_is_refused_for_the_fallback(twilio):
+    result = ivr(f"ivr number {NUMBER} {BASE}", AUDIO_BASE_URL="http://cdn.example.org/audio", **CREDENTIALS)
+    assert result.exit_code != 0
+    assert "AUDIO_BASE_URL" in result.output and "https" in result.output
+    assert twilio.updates() == []

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -147,8 +148,8 @@ def test_scripts_run_with_no_twilio_settings_starts_the_preview_and_says_where(b
         out.close()
     said = (tmp_path / "stdout").read_text()
     assert f"open http://127.0.0.1:{port}/ in a web browser" in said and "this computer only" in said
-    assert "Audio (piper): all 44 prompts are up to date." in said  # nothing to build: nothing built
-    assert len(list((audio / "browser").glob("*.wav"))) == 44  # the browser's copies were made, though
+    prompts = re.search(r"Audio \(piper\): all (\d+) prompts are up to date\.", said)  # nothing to build: nothing built
+    assert prompts and len(list((audio / "browser").glob("*.wav"))) == int(prompts[1])  # the browser's copies were made, though
     assert (page, answered, proxied) == (200, 200, 403)
     assert b"Keeping Safe" in html and b"<Play>/audio/en-GB.normal.phrase.welcome." in twiml
 
