@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     A bad setting or a broken content file stops here with a message naming it, so a bad
     deploy never starts half-loaded and the old process keeps serving.
     """
-    from . import local
+    from . import local, web
     from . import settings as settings_mod
     from .audio import files as audio_files
     from .line import content as content_mod
@@ -52,6 +52,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(audio_files.bp)
+    # Every other page, whoever adds it, is for signed-in staff only (ivr/web/__init__.py says how).
+    web.init_app(app, settings, line_blueprints=(webhooks.bp, health.bp, audio_files.bp))
     webhooks.init_app(app)
     app.extensions["ivr"] = service.service(app, settings, contents, test_config.get("CLOCK"), audio,
                                                    database)

@@ -7,6 +7,7 @@ import sys
 import click
 
 from .audio.build import build_audio
+from .staff.accounts import staff
 from .staff.call import call
 from .staff.check import check
 from .line.content import ContentError
@@ -47,3 +48,4 @@ main.add_command(map_command)
 main.add_command(number)
 main.add_command(build_audio)
 main.add_command(listen)
+main.add_command(staff)
