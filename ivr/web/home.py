@@ -12,13 +12,13 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 @bp.get("/")
 def home():
     left = (accounts.recovery_codes_left(context.database(), current_user.token)
-            if current_user.is_authenticated else None)
+            if signin.has_signed_in() else None)
     return render_template("web/home.html", form=forms.Confirm(), recovery_codes=left)
 
 
 @bp.post("/sign-out")
 def sign_out():
-    if current_user.is_authenticated:  # a local preview has nobody to sign out
+    if signin.has_signed_in():  # a local preview has nobody to sign out
         signin.sign_out()
         flash("You are signed out, on every computer.")
     return redirect(url_for("signin.sign_in"))

@@ -48,7 +48,8 @@ def init_app(app) -> None:
     # dropped (Flask-Login checks this only for cookies that end with the browser, as ours do).
     manager.session_protection = "strong"
     manager.user_loader(lambda token: accounts.signed_in_as(context.database(), token))
-    manager.init_app(app)
+    manager.init_app(app, add_context_processor=False)  # its current_user would run that check too
+    app.context_processor(lambda: {"staff": current_user if has_signed_in() else None})
 
 
 def event(name: str, **fields) -> None:
@@ -83,9 +84,15 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
+def has_signed_in() -> bool:
+    """Whether this browser finished signing in (and still may). Flask-Login is asked only then:
+    its "strong" check would otherwise treat a half-finished sign-in as a stolen cookie."""
+    return "_user_id" in session and current_user.is_authenticated
+
+
 @bp.route("", methods=["GET", "POST"])
 def sign_in():
-    if current_user.is_authenticated:
+    if has_signed_in():
         return redirect(url_for(HOME))
     form, message = forms.SignIn(), None
     if form.validate_on_submit():
@@ -217,7 +224,7 @@ def new_password():
 def still_signed_in() -> bool:
     """Whether this request comes from a signed-in member of staff; signs out after 30 minutes
     unused or 8 hours in all (the gate asks, before every staff page)."""
-    if not current_user.is_authenticated:
+    if not has_signed_in():
         return False
     now = context.now().timestamp()
     since, seen = session.get("staff_since", 0), session.get("staff_seen", 0)

@@ -66,6 +66,13 @@ def add_account(database, name: str = "sam", password: str | None = PASSWORD) ->
     return accounts.add(database, name, START, password=password)
 
 
+def client_from(app, address: str):
+    """A test client whose requests come from `address`."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
