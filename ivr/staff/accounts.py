@@ -33,13 +33,14 @@ def _now() -> datetime:
 
 
 def _password(name: str) -> str:
-    def checked(value: str) -> str:
-        problem = passwords.problem(value, name)
-        if problem:
-            raise click.UsageError(problem)
-        return value
-    return click.prompt(f"Password for {name}", hide_input=True, value_proc=checked,
-                        confirmation_prompt="The same password again")
+    """Typed twice, unseen; asked again until it will do (click hides why a hidden value failed)."""
+    while True:
+        password = click.prompt(f"Password for {name}", hide_input=True,
+                                confirmation_prompt="The same password again")
+        problem = passwords.problem(password, name)
+        if problem is None:
+            return password
+        click.echo(problem)
 
 
 def _tell_link(base: str, token: str, name: str) -> None:
