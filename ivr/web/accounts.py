@@ -160,7 +160,8 @@ def listing(database: Database, now: datetime) -> list[Listing]:
     codes = (select(RecoveryCode.account_id, func.count().label("n")).group_by(RecoveryCode.account_id)
              .subquery())
     with database.transaction() as session:
-        rows = session.execute(select(StaffAccount, codes.c.n).outerjoin(codes, codes.c.account_id == StaffAccount.id)
+        rows = session.execute(select(StaffAccount, codes.c.n)
+                               .outerjoin(codes, codes.c.account_id == StaffAccount.id)
                                .order_by(StaffAccount.name)).all()
     out = []
     for account, n in rows:

@@ -36,8 +36,9 @@ def client_address(req: Request | None = None) -> str:
 
     A request from a loopback or private address came through our own proxy (nginx on this
     machine, a load balancer on our network), so the X-Forwarded-For entries that proxies added
-    are read from the right, skipping our own proxies, up to the first public address. Entries further left are whatever the browser claimed, and are never used: a guesser
-    cannot pick an address to dodge the lock-out. (nginx's real_ip_recursive does the same.)
+    are read from the right, skipping our own proxies, up to the first public address. Entries
+    further left are whatever the browser claimed, and are never used: a guesser cannot pick an
+    address to dodge the lock-out. (nginx's real_ip_recursive does the same.)
     """
     req = req or request
     peer = req.remote_addr or ""

@@ -161,8 +161,8 @@ def code():
                 target = signed_in(account, how, now)
                 if how == "recovery code":
                     left = accounts.recovery_codes_left(database, account.session_token)
-                    flash(f"You signed in with a recovery code. Each works once: you have {left} left. "
-                          "If you have lost your phone, set up the authenticator again below.")
+                    flash(f"You signed in with a recovery code. Each works once: you have {left} left. If you "
+                          "have lost your phone, ask the person who looks after the line to reset your account.")
                 return redirect(target)
             wait = counted_wrong(keys, account.name, "code")
         message = wait_message(wait) if wait else WRONG_CODE
