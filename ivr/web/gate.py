@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, redirect, request, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFProtect
 
 from . import context, signin
 
@@ -19,6 +20,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer",
            "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")  # the rest need a CSRF token
 HSTS = "max-age=31536000"  # a year; not includeSubDomains: the charity's other addresses are not ours
 
 
@@ -31,9 +33,9 @@ def preview(settings, req) -> bool:
 
 
 class Gate:
-    def __init__(self, app: Flask, open_blueprints: frozenset[str], https: bool):
+    def __init__(self, app: Flask, open_blueprints: frozenset[str], https: bool, csrf: CSRFProtect):
         self.open = open_blueprints
-        self.https = https
+        self.https, self.csrf = https, csrf
         exact, prefixes = set(), []
         for rule in app.url_map.iter_rules():
             if rule.endpoint.rpartition(".")[0] in open_blueprints:
@@ -44,27 +46,31 @@ class Gate:
         """Known before routing, for the session: a path that only the line's own routes serve."""
         return path in self.open_paths or path.startswith(self.open_prefixes)
 
-    def is_open(self) -> bool:
-        if request.url_rule is None:  # no route: 404 or 405 as ever, but staff headers off the line's paths
-            return self.open_path(request.path)
-        return request.blueprint in self.open
+    def is_open(self, req) -> bool:
+        if req.url_rule is None:  # no route: 404 or 405 as ever, but staff headers off the line's paths
+            return self.open_path(req.path)
+        return req.blueprint in self.open
 
     def check(self):
-        """Before every request: None to go on, or the refusal."""
-        if request.url_rule is None or request.blueprint in self.open:
-            return None  # unknown address or wrong method: the 404 or 405 it always was
-        if request.blueprint == signin.bp.name or preview(context.service().settings, request):
-            return None
-        if signin.still_signed_in():
-            return None
-        if request.method in ("GET", "HEAD"):
-            return redirect(url_for("signin.sign_in", next=request.full_path.rstrip("?")))
-        abort(403)
+        """Before every request: None to go on, or the refusal. The line's own requests pay for
+        one look-up of the request and a set lookup here, and nothing else of this module."""
+        req = request._get_current_object()
+        if req.url_rule is None or req.blueprint in self.open:
+            return None  # the line's own, or no such page (the 404 or 405 it always was)
+        if not (req.blueprint == signin.bp.name or preview(context.service().settings, req)
+                or signin.still_signed_in()):
+            if req.method in ("GET", "HEAD"):
+                return redirect(url_for("signin.sign_in", next=req.full_path.rstrip("?")))
+            abort(403)
+        if req.method not in SAFE_METHODS:
+            self.csrf.protect()  # Flask-WTF's check, here: in a hook of its own every webhook would pay
+        return None
 
     def headers(self, response):
-        if not self.is_open():
+        req = request._get_current_object()
+        if not self.is_open(req):
             response.headers.update(HEADERS)
-            if self.https or request.is_secure:
+            if self.https or req.is_secure:
                 response.headers["Strict-Transport-Security"] = HSTS
         return response
 
