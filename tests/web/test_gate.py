@@ -103,6 +103,7 @@ def test_staff_pages_send_the_security_headers_and_no_inline_script(app, databas
     pages.append(person.sign_in())  # the authenticator's QR code
     person.set_up_authenticator()
     pages += [person.page, person.get("/staff/")]
+    assert sum("<form" in p.get_data(as_text=True) for p in pages) == 3  # sign-in, authenticator, sign-out
     for page in pages:
         headers = page.headers
         assert headers["X-Frame-Options"] == "DENY" and headers["Referrer-Policy"] == "no-referrer"
@@ -113,6 +114,7 @@ def test_staff_pages_send_the_security_headers_and_no_inline_script(app, databas
         assert "unsafe-inline" not in headers["Content-Security-Policy"]
         html = page.get_data(as_text=True)
         assert "<script" not in html and "style=" not in html and "<style" not in html
+        assert html.count("<form") == html.count('name="csrf_token"')  # every form has its token
 
 
 def test_the_cookie_is_secure_httponly_samesite_lax_and_ends_with_the_browser(app, database, clock):
