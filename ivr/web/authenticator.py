@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pyotp
 import segno
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, update
 
 from ..store.accounts import RecoveryCode, StaffAccount
 from ..store.database import Database
@@ -99,7 +99,3 @@ def enrol(database: Database, account_id: int, secret: str, code: str, now: date
         session.add_all(RecoveryCode(account_id=account_id, digest=digest(plain_code(c))) for c in codes)
     return codes
 
-
-def account_id(database: Database, token: str) -> int | None:
-    with database.transaction() as session:
-        return session.scalar(select(StaffAccount.id).where(StaffAccount.session_token == token))

@@ -1,6 +1,7 @@
 """`ivr staff add|list|remove|reset`, as the person who looks after the line types them."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -11,18 +12,24 @@ from ivr.cli import main
 from ivr.settings import PACKAGE_DIR
 from ivr.store.database import Database
 from ivr.web import accounts, passwords
-from ..helpers import ivr
+from ..helpers import isolate, ivr
 
 GOOD = "purple monkey dishwasher"
 
 
 @pytest.fixture
-def database(monkeypatch, tmp_path, database_url) -> Database:
-    from ..helpers import isolate
+def local(monkeypatch, tmp_path) -> str:
+    """This computer's settings as the tools read them, in a folder of the test's own: the database URL."""
     isolate(monkeypatch, tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://line.example.org")
     monkeypatch.setattr(passwords, "HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
+    return os.environ["DATABASE_URL"]
+
+
+@pytest.fixture
+def database(local, monkeypatch, database_url) -> Database:
+    """The accounts' database: SQLite, then PostgreSQL."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
     return Database(database_url)
 
 
@@ -88,12 +95,12 @@ def test_remove_deletes_the_account(database):
     ("ivr staff reset nobody --link", "There is no account called nobody"),
     ("ivr staff remove nobody", "There is no account called nobody. See them all with: ivr staff list"),
 ])
-def test_mistakes_are_explained(database, command, says):
+def test_mistakes_are_explained(local, command, says):
     result = ivr(command)
     assert result.exit_code == 1 and says in result.output
 
 
-def test_an_account_name_is_taken_once(database):
+def test_an_account_name_is_taken_once(local):
     ivr("ivr staff add sam --link")
     result = ivr("ivr staff add SAM --link")
     assert result.exit_code == 1 and "There is already an account called sam" in result.output

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ivr.web import accounts
+from argon2 import PasswordHasher
+
+from ivr.web import accounts, passwords
 
 from .conftest import PASSWORD, START, Browser, add_account
 
@@ -151,3 +153,13 @@ def test_a_half_finished_sign_in_runs_out_and_cannot_skip_the_code(app, database
     assert page.headers["Location"] == "/staff/sign-in"
     assert "Please sign in again." in browser.follow().get_data(as_text=True)
     assert START < clock.now < START + timedelta(hours=1)
+
+
+def test_a_password_hashed_with_older_settings_is_hashed_again_at_sign_in(app, database, browser, monkeypatch):
+    add_account(database)  # hashed with the settings of the time
+    stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
+    monkeypatch.setattr(passwords, "HASHER", stronger)
+    browser.sign_in()
+    with database.transaction() as session:
+        stored = accounts.find(session, "sam").password_hash
+    assert stored.startswith("$argon2id$v=19$m=16,t=2,p=1$") and stronger.verify(stored, PASSWORD)
