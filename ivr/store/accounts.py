@@ -1,8 +1,8 @@
 """Staff accounts and the record of wrong guesses at signing in (ivr/web uses them, `ivr staff` keeps them).
 
 An account holds its name and the secrets needed to check who is signing in: nothing else about
-the person. A guess is counted under a key (an account name, or a keyed hash of an address),
-never the address itself, so the table holds nothing that says where anyone was.
+the person. A wrong guess is counted under a keyed hash of the name typed, and of the address it
+came from, never either as typed: nothing there says where anyone was, or what they typed.
 Times are UTC without a zone, the same on SQLite (which keeps no zone) and PostgreSQL.
 """
 from __future__ import annotations

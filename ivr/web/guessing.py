@@ -3,7 +3,9 @@ the address the tries came from, twice as long after each further wrong try (1 m
 up to an hour). The counts are in the database, so every worker and every server shares them.
 
 A name is counted whether or not there is such an account, so being made to wait tells a guesser
-nothing. An address is counted under a keyed hash of it (HMAC with SECRET_KEY), never the address.
+nothing. Both are kept as keyed hashes (HMAC with SECRET_KEY), never as typed: an address is
+personal, and what was typed as a name may be someone's password in the wrong box. A count is
+deleted a day after its last wrong try.
 """
 from __future__ import annotations
 
@@ -34,8 +36,9 @@ class Keys:
 
     @classmethod
     def of(cls, name: str, address: str, secret: str) -> "Keys":
-        keyed = hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()
-        return cls("name:" + plain_name(name)[:NAME_LENGTH], "address:" + keyed)
+        def keyed(text: str) -> str:
+            return hmac.new(secret.encode(), text.encode(), hashlib.sha256).hexdigest()
+        return cls("name:" + keyed(plain_name(name)[:NAME_LENGTH]), "address:" + keyed(address))
 
     def both(self) -> tuple[str, str]:
         return (self.name, self.address)
@@ -69,6 +72,8 @@ def failed(database: Database, keys: Keys, now: datetime) -> dict[str, int]:
     insert = sqlite.insert if database.is_sqlite else postgresql.insert
     locked = {}
     with database.transaction() as session:
+        session.execute(delete(Guesses).where(Guesses.last_failure < at - FORGET_AFTER,
+                                              Guesses.key.not_in(keys.both())))
         for key in keys.both():
             count = insert(Guesses).values(key=key, failures=1, last_failure=at, locked_until=None)
             count = count.on_conflict_do_update(index_elements=[Guesses.key], set_={

@@ -8,7 +8,9 @@ import re
 
 import pytest
 from argon2 import PasswordHasher, profiles
+from sqlalchemy import select
 
+from ivr.store.accounts import Guesses
 from ivr.web import passwords
 
 from .conftest import PASSWORD, Browser, add_account, client_from
@@ -143,3 +145,16 @@ def test_one_log_line_per_sign_in_failure_and_lock_with_the_name_and_nothing_sec
     everything = caplog.text
     for secret in (PASSWORD, "wrong horse battery", "nobody", browser.secret, *browser.codes):
         assert secret not in everything
+
+
+def test_the_count_keeps_neither_the_name_typed_nor_the_address_and_is_forgotten_after_a_day(app, database, clock):
+    add_account(database)
+    browser = Browser(client_from(app, "81.2.69.160"), clock)
+    try_password(browser, "kettle orbit garden swim")  # a password typed in the name box
+    with database.transaction() as session:
+        keys = session.scalars(select(Guesses.key)).all()
+    assert len(keys) == 2 and not any("kettle" in k or "81.2.69" in k for k in keys)
+    clock.advance(hours=25)
+    try_password(Browser(client_from(app, "81.2.69.161"), clock), "someone")
+    with database.transaction() as session:
+        assert len(session.scalars(select(Guesses.key)).all()) == 2  # only the new try's
