@@ -48,7 +48,10 @@ def init_app(app) -> None:
     # dropped (Flask-Login checks this only for cookies that end with the browser, as ours do).
     manager.session_protection = "strong"
     manager.user_loader(lambda token: accounts.signed_in_as(context.database(), token))
-    manager.init_app(app, add_context_processor=False)  # its current_user would run that check too
+    # What init_app does, less its after-request hook, which keeps "remember me" cookies (we have
+    # none) and which every webhook would pay for; and less its current_user for templates, which
+    # would run the "strong" check on a half-finished sign-in (see has_signed_in).
+    app.login_manager = manager
     app.context_processor(lambda: {"staff": current_user if has_signed_in() else None})
 
 
