@@ -32,7 +32,8 @@ LUA = Path(__file__).resolve().parent / "signed_post.lua"
 BASE, TOKEN = "https://line.example.org", "bench-token"
 KEY_PATH = "/voice/key?node=main&misses=0&lang=en-GB&rate=normal"
 LINE_ENV = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE, "SERVICE_NUMBER": "+442079460001",
-            "ADVISER_NUMBERS": "+442079460901", "ADVISER_HOURS": "Mon-Sun 00:00-23:59"}
+            "ADVISER_NUMBERS": "+442079460901", "ADVISER_HOURS": "Mon-Sun 00:00-23:59",
+            "SECRET_KEY": "bench-secret-key-for-staff-sign-in-cookies"}
 CALL = {"CallSid": "CA" + "0" * 32, "AccountSid": "AC" + "1" * 32, "From": "+442079460123",
         "Caller": "+442079460123", "To": "+442079460001", "Called": "+442079460001",
         "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}

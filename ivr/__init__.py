@@ -18,7 +18,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     A bad setting or a broken content file stops here with a message naming it, so a bad
     deploy never starts half-loaded and the old process keeps serving.
     """
-    from . import local
+    from . import local, web
     from . import settings as settings_mod
     from .audio import files as audio_files
     from .line import content as content_mod
@@ -51,10 +51,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(audio_files.bp)
-    webhooks.init_app(app)
     clock = test_config.get("CLOCK")
-    if settings.preview:
+    if settings.preview:  # first: in the preview, anything not from this computer is refused outright
         clock = preview_app(app, settings, clock)
+    # Every other page, whoever adds it, is for signed-in staff only (ivr/web/__init__.py says how).
+    web.init_app(app, settings, line_blueprints=(webhooks.bp, health.bp, audio_files.bp))
+    webhooks.init_app(app)
     # The browser phone is served only in the preview for now: in production it waits for the
     # staff sign-in, so that only signed-in staff can reach it.
     app.extensions["ivr"] = service.service(app, settings, contents, clock, audio, database)

@@ -8,6 +8,7 @@ import click
 
 from . import local
 from .audio.build import build_audio
+from .staff.accounts import staff
 from .staff.call import call
 from .staff.check import check
 from .line.content import ContentError
@@ -70,3 +71,4 @@ main.add_command(map_command)
 main.add_command(number)
 main.add_command(build_audio)
 main.add_command(listen)
+main.add_command(staff)

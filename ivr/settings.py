@@ -6,7 +6,7 @@ without reading code. Nothing here changes during a call.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Mapping
@@ -54,6 +54,7 @@ class Settings:
     audio_base_url: str
     default_language: str
     database_url: str
+    secret_key: str = field(default="", repr=False)  # signs staff sign-in cookies (ivr/web); every server shares one
 
 
 def parse_number(value: str, setting: str, problems: list[str]) -> str:
@@ -147,6 +148,22 @@ def database_url(value: str, problems: list[str]) -> str:
     return value
 
 
+SECRET_KEY_MIN = 32  # characters: token_hex(32) gives 64
+
+
+def secret_key(value: str, preview: bool, problems: list[str]) -> str:
+    """SECRET_KEY: needed in production, where several servers must share it; the local
+    preview without one makes its own (ivr/web/keys.py)."""
+    make = "make one with: python3 -c 'import secrets; print(secrets.token_hex(32))'"
+    if not value and not preview:
+        problems.append(f"SECRET_KEY: missing. It keeps staff sign-ins safe; {make} "
+                        "and give every server of the line the same one")
+    elif value and len(value) < SECRET_KEY_MIN:
+        problems.append(f"SECRET_KEY: too short ({len(value)} characters); use at least {SECRET_KEY_MIN} "
+                        f"random characters: {make}")
+    return value
+
+
 def parse_dates(value: str, problems: list[str]) -> frozenset[date]:
     out = set()
     for part in filter(None, (p.strip() for p in value.split(","))):
@@ -216,6 +233,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
         audio_base_url=get("AUDIO_BASE_URL").rstrip("/"),
         default_language=get("DEFAULT_LANGUAGE", "en-GB"),
         database_url=database_url(get("DATABASE_URL"), problems),
+        secret_key=secret_key(get("SECRET_KEY"), preview, problems),
     )
     if problems:
         raise SettingsError(problems)

@@ -16,6 +16,7 @@ from .databases import PostgresServer, sqlite_url
 
 BASE = "https://line.example.org"
 TOKEN = "test-token"
+SECRET_KEY = "test-secret-key-for-staff-sign-in-cookies"
 
 # Property tests: quick by default so the suite stays within a few minutes on 2 cores;
 # HYPOTHESIS_PROFILE=thorough for a long search before a release.
@@ -40,6 +41,7 @@ def settings(**overrides) -> dict:
         "IGNORE_ENV": True,
         "DATABASE_URL": sqlite_url(_DATABASES),
         "TWILIO_AUTH_TOKEN": TOKEN,
+        "SECRET_KEY": SECRET_KEY,
         "PUBLIC_BASE_URL": BASE,
         "SERVICE_NUMBER": SERVICE,
         "ADVISER_NUMBERS": "+442079460901,+442079460902",

@@ -12,7 +12,7 @@ from ivr.cli import main
 SETTINGS = ("TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL", "SERVICE_NUMBER", "ADVISER_NUMBERS",
             "ADVISER_HOURS", "ADVISER_CLOSED_DAYS", "HELPLINE_NUMBER", "ADVISER_RING_SECONDS", "IVR_DEV_MODE",
             "CONTENT_DIR", "AUDIO_DIR", "AUDIO_BASE_URL", "DEFAULT_LANGUAGE", "TTS_ENGINE", "PIPER_VOICE",
-            "PIPER_LENGTH_SCALE", "GTTS_TLD", "DATABASE_URL")
+            "PIPER_LENGTH_SCALE", "GTTS_TLD", "DATABASE_URL", "SECRET_KEY")
 
 
 def isolate(monkeypatch, tmp_path) -> None:
@@ -24,6 +24,8 @@ def isolate(monkeypatch, tmp_path) -> None:
         monkeypatch.delenv(name, raising=False)
     # The default database is a file in the line's own folder: a test keeps its own.
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'line.sqlite3'}")
+    # A line in development mode makes a SECRET_KEY in its instance folder: a test gives one.
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key-for-staff-sign-in-cookies")
 
 
 @pytest.fixture

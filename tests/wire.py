@@ -77,4 +77,5 @@ def server_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     """The environment for a real `ivr serve` or gunicorn run from this checkout, in tmp_path."""
     return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
             "TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE, "SERVICE_NUMBER": SERVICE,
-            "AUDIO_DIR": str(tmp_path / "audio"), **settings}
+            "SECRET_KEY": "test-secret-key-for-staff-sign-in-cookies", "AUDIO_DIR": str(tmp_path / "audio"),
+            **settings}

@@ -361,7 +361,7 @@ def test_ivr_serve_exits_before_starting_any_server(tmp_path, broken_content, mo
 
     from ivr import cli
     folder, where = broken_content
-    for name in ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SERVICE_NUMBER", "AUDIO_DIR", "CONTENT_DIR"):
+    for name in ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SERVICE_NUMBER", "SECRET_KEY", "AUDIO_DIR", "CONTENT_DIR"):
         monkeypatch.setenv(name, wire.server_env(tmp_path, CONTENT_DIR=str(folder))[name])
     monkeypatch.chdir(tmp_path)
     started = []

@@ -31,7 +31,7 @@ def stack():
     assert missing is None, missing
     folder = Path(tempfile.mkdtemp(prefix="ivr-proxy-"))
     settings = {**{k: v for k, v in wire.server_env(folder).items() if k in (
-        "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SERVICE_NUMBER", "AUDIO_DIR")},
+        "TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SERVICE_NUMBER", "AUDIO_DIR", "SECRET_KEY")},
         "ADVISER_NUMBERS": "+442079460901", "ADVISER_HOURS": "Mon-Sun 00:00-23:59",
         "DATABASE_URL": f"sqlite:///{folder}/line.sqlite3", "WEB_CONCURRENCY": "2"}
     running = proxy.start(folder, settings)

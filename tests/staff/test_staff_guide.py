@@ -78,7 +78,7 @@ def edit_a_sentence(folder: Path) -> tuple[str, str]:
 
 def test_the_guide_has_a_command_for_each_step():
     names = [shlex.split(c)[1] for c in commands()]
-    for step in ("check", "build-audio", "call", "map", "number"):
+    for step in ("check", "build-audio", "call", "map", "number", "staff"):
         assert step in names, step
 
 

@@ -39,9 +39,16 @@ def press_9(client) -> tuple[Caller, ET.Element]:
     return caller, caller.dial_element()
 
 
+def csrf(client) -> dict:
+    """The page's CSRF token, as phone.js sends it with each POST to /phone/advisers."""
+    import re
+    token = re.search(rb'data-csrf="([^"]+)"', client.get("/").data)[1].decode()
+    return {"X-CSRFToken": token}
+
+
 def plan_for(client, outcome: str, dial: ET.Element, url: str = "http://localhost/voice/key?node=main") -> dict:
     response = client.post("/phone/advisers", json={"dial": ET.tostring(dial, encoding="unicode"),
-                                                    "url": url, "outcome": outcome})
+                                                    "url": url, "outcome": outcome}, headers=csrf(client))
     assert response.status_code == 200, response.status_code
     return response.json
 
@@ -141,5 +148,5 @@ def test_the_advisers_side_plays_this_line_only(line):
     for noun in dial:
         noun.set("url", "http://elsewhere.example/screen")
     assert caller.client.post("/phone/advisers", json={"dial": ET.tostring(dial, encoding="unicode"),
-                                                       "url": "http://localhost/voice", "outcome": "answered"}
-                              ).status_code == 400
+                                                       "url": "http://localhost/voice", "outcome": "answered"},
+                              headers=csrf(caller.client)).status_code == 400

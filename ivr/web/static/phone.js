@@ -210,7 +210,7 @@
     // The advisers' side: the page only plays the plan; /phone/advisers decides it.
     const plan = await post(phone.dataset.advisers, JSON.stringify({
       dial: new XMLSerializer().serializeToString(verb), url: base, outcome: c.outcome, call: c.sid,
-    }), { "Content-Type": "application/json" }).then((r) => r.json());
+    }), { "Content-Type": "application/json", "X-CSRFToken": phone.dataset.csrf }).then((r) => r.json());
     const stopRinging = ring(verb.getAttribute("ringTone"), plan.ring + 1);
     const phase = { controller: new AbortController(), reason: null };
     const end = (reason) => { phase.reason = reason; phase.controller.abort(); };
