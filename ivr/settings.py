@@ -54,6 +54,9 @@ class Settings:
     audio_base_url: str
     default_language: str
     database_url: str
+    account_sid: str = ""   # Twilio's REST API rings the advisers; never logged or shown
+    api_key: str = ""       # optional: an API key and secret instead of the auth token
+    api_secret: str = ""
 
 
 def _flag(value: str) -> bool:
@@ -147,6 +150,24 @@ def database_url(value: str, problems: list[str]) -> str:
     return value
 
 
+def rest_credentials(get, advisers: tuple[str, ...], dev: bool, problems: list[str]) -> tuple[str, str, str]:
+    """TWILIO_ACCOUNT_SID (and optionally an API key and secret) for ringing advisers through the REST
+    API. The values are never repeated in a message: only which setting is wrong and why."""
+    sid, key, secret = get("TWILIO_ACCOUNT_SID"), get("TWILIO_API_KEY"), get("TWILIO_API_SECRET")
+    if sid and not re.fullmatch(r"AC[0-9a-fA-F]{32}", sid):
+        problems.append("TWILIO_ACCOUNT_SID: does not look like an account SID (AC and then 32 letters and "
+                        "digits); copy it from the Twilio console, Account Info")
+    elif advisers and not sid and not dev:
+        problems.append("TWILIO_ACCOUNT_SID: needed whenever ADVISER_NUMBERS is set: the line rings each adviser "
+                        "through Twilio's REST API. Copy it from the Twilio console, Account Info")
+    if key and not re.fullmatch(r"SK[0-9a-fA-F]{32}", key):
+        problems.append("TWILIO_API_KEY: does not look like an API key SID (SK and then 32 letters and digits)")
+    if bool(key) != bool(secret):
+        problems.append("TWILIO_API_KEY and TWILIO_API_SECRET: give both (an API key is used with its secret), "
+                        "or neither to use TWILIO_AUTH_TOKEN")
+    return sid, key, secret
+
+
 def parse_dates(value: str, problems: list[str]) -> frozenset[date]:
     out = set()
     for part in filter(None, (p.strip() for p in value.split(","))):
@@ -194,6 +215,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
     if not (ring.isascii() and ring.isdigit()) or not 5 <= int(ring) <= 60:
         problems.append(f"ADVISER_RING_SECONDS: '{ring}' should be a whole number of seconds from 5 to 60")
         ring = "25"
+    account_sid, api_key, api_secret = rest_credentials(get, advisers, dev, problems)
     content = content_dir(get("CONTENT_DIR"))
     if not content.is_dir():
         problems.append(f"CONTENT_DIR: '{content}' is not a folder")
@@ -212,6 +234,9 @@ def from_env(env: Mapping[str, str]) -> Settings:
         audio_base_url=get("AUDIO_BASE_URL").rstrip("/"),
         default_language=get("DEFAULT_LANGUAGE", "en-GB"),
         database_url=database_url(get("DATABASE_URL"), problems),
+        account_sid=account_sid,
+        api_key=api_key,
+        api_secret=api_secret,
     )
     if problems:
         raise SettingsError(problems)

@@ -16,6 +16,7 @@ from .databases import PostgresServer, sqlite_url
 
 BASE = "https://line.example.org"
 TOKEN = "test-token"
+ACCOUNT_SID = "AC" + "1" * 32
 
 # Property tests: quick by default so the suite stays within a few minutes on 2 cores;
 # HYPOTHESIS_PROFILE=thorough for a long search before a release.
@@ -36,6 +37,7 @@ def settings(**overrides) -> dict:
         "IGNORE_ENV": True,
         "DATABASE_URL": sqlite_url(_DATABASES),
         "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "PUBLIC_BASE_URL": BASE,
         "SERVICE_NUMBER": SERVICE,
         "ADVISER_NUMBERS": "+442079460901,+442079460902",

@@ -22,7 +22,7 @@ from typing import Mapping
 import click
 
 from ..line import adviser
-from . import engines
+from . import engines, tones
 from ..line.content import Content, Prompt
 from .manifest import MANIFEST, Entry, Manifest, digest, file_name, key
 from ..settings import Settings
@@ -113,6 +113,7 @@ def build(contents: Mapping[str, Content], settings: Settings, engine: engines.E
         if new != old:
             new.save(folder)  # the moment the new audio goes live
         summary.removed = remove_unused(folder, new, old)
+        tones.build(folder)  # the ringback: not speech, so not in the manifest (ivr/audio/tones.py)
     summary.seconds = time.monotonic() - started
     return summary
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..line.content import Prompt
+from . import tones
 
 MANIFEST = "manifest.json"
 log = logging.getLogger("ivr.audio")
@@ -100,6 +101,7 @@ class ManifestIndex:
         self.settings_hashes = settings_hashes  # rate -> hash of what the build would use now
         self.entries = Manifest.load(self.folder).entries
         self.files = {e.file: e for e in self.entries.values()}
+        self.tones = {t.name: t.file for t in tones.TONES.values()}  # name -> file in tones/
         self._checked, self._generation = float("-inf"), None
         self._readable: frozenset[str] = frozenset()  # the entries' files that open, as of _generation
 
@@ -115,12 +117,11 @@ class ManifestIndex:
         now = time.monotonic()
         if now - self._checked >= CHECK_EVERY_SECONDS:
             self._checked = now
-            try:
-                changed = os.stat(self.folder).st_mtime_ns
-            except OSError:
-                changed = -1
+            changed = _changed(self.folder) + _changed(self.folder / tones.FOLDER)
             if changed != self._generation:
-                self._readable = frozenset(e.file for e in self.entries.values() if _opens(self.folder / e.file))
+                self._readable = frozenset(
+                    [e.file for e in self.entries.values() if _opens(self.folder / e.file)]
+                    + [f"{tones.FOLDER}/{f}" for f in self.tones.values() if _opens(self.folder / tones.FOLDER / f)])
                 self._generation = changed
         return self._generation
 
@@ -146,8 +147,20 @@ class ManifestIndex:
             return None
         return self._entry(language, rate, prompt).duration
 
+    def tone_url(self, name: str) -> str | None:
+        self.generation()
+        file = f"{tones.FOLDER}/{self.tones.get(name)}"
+        return f"{self._base()}/{file}" if file in self._readable else None
+
     def _base(self) -> str:
         return self.base_url if "://" in self.base_url else self.host() + self.base_url
+
+
+def _changed(folder: Path) -> int:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return -1
 
 
 def _opens(path: Path) -> bool:
