@@ -53,6 +53,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(audio_files.bp)
     webhooks.init_app(app)
-    app.extensions["ivr"] = service.service(app, settings, contents, test_config.get("CLOCK"), audio,
-                                                   database)
+    app.extensions["ivr"] = service.service(app, settings, contents, test_config.get("CLOCK"), audio, database,
+                                            test_config.get("TWILIO_HTTP_CLIENT"), test_config.get("BACKGROUND"))
     return app

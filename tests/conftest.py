@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings as hypothesis_settings
 from ivr.line import content
 from ivr import create_app
 from ivr import settings as settings_mod
+from ivr.staff.switchboard import Switchboard
 from .caller import SERVICE, Caller
 from .databases import PostgresServer, sqlite_url
 
@@ -31,10 +32,16 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")
 _DATABASES = Path(tempfile.mkdtemp(prefix="ivr-test-databases-"))
 
 
+def no_background(job, *args) -> None:
+    """Work a line would do off the webhook's path (ringing advisers): dropped, unless a test
+    brings a switchboard (`board`), so nothing rings and no test can reach Twilio."""
+
+
 def settings(**overrides) -> dict:
     """A complete, valid production configuration that touches nothing outside the test."""
     return {
         "IGNORE_ENV": True,
+        "BACKGROUND": no_background,
         "DATABASE_URL": sqlite_url(_DATABASES),
         "TWILIO_AUTH_TOKEN": TOKEN,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
@@ -69,12 +76,20 @@ def database_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
-def make_app(tmp_path):
+def board() -> Switchboard:
+    """Twilio's part around the line (ivr/staff/switchboard.py): queues, advisers' phones, the
+    REST API, on a clock of its own. Apps from `make_app` use it; it posts to the latest one."""
+    return Switchboard(None, BASE, auth_token=TOKEN, account_sid=ACCOUNT_SID)
+
+
+@pytest.fixture
+def make_app(tmp_path, board):
     def make(**overrides):
         overrides.setdefault("AUDIO_DIR", str(tmp_path / "audio"))
         overrides.setdefault("DATABASE_URL", sqlite_url(tmp_path))
-        app = create_app(settings(**overrides))
+        app = create_app(settings(**{**board.config(), **overrides}))
         app.config["TESTING"] = True
+        board.connect(app.test_client())
         return app
     return make
 
@@ -124,5 +139,6 @@ def client(app):
 
 
 @pytest.fixture
-def caller(client):
-    return Caller(client, base_url=BASE, auth_token=TOKEN)
+def caller(client, board):
+    """A caller on the `app`, whose calls the switchboard carries (queues, advisers' phones)."""
+    return board.caller()

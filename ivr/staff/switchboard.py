@@ -157,6 +157,7 @@ class Switchboard(HttpClient):
         self.now = 0.0
         self.happened: list[tuple[float, str]] = []
         self.requests: list[tuple[float, str, str, dict]] = []  # the REST requests the line made
+        self.webhooks = 0  # requests posted to the line for advisers' phones (not the caller's)
         self.calls: dict[str, Call] = {}
         self.queues: dict[str, Queue] = {}
         self.phones: dict[str, Phone] = {}
@@ -580,6 +581,7 @@ class Switchboard(HttpClient):
         if not url.startswith("http"):
             url = self.base_url + url
         signature = RequestValidator(self.auth_token).compute_signature(url, data)
+        self.webhooks += 1
         parts = urlsplit(url)
         reply = self.client.post(parts.path + (f"?{parts.query}" if parts.query else ""), data=data,
                                  headers={"X-Twilio-Signature": signature})
