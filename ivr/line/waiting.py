@@ -4,7 +4,8 @@ Pressing 9 puts the caller straight into a queue named by the wait's random toke
 wait page says "Connecting you to an adviser..." inside its <Gather>, so advisers' phones start
 ringing while the caller hears it, and star works from its first word. Each page after it is one
 ring (the built tone, keys live), then a <Redirect> to the next, which is when the line looks at
-how the wait stands; every seventh page says again how to stop waiting (about every 20 s).
+how the wait stands (so a wait that has ended is noticed within one ring); every seventh page
+says again how to stop waiting (about every 20 s).
 
 What Twilio does, from its documentation (https://www.twilio.com/docs/voice/twiml/enqueue):
 - <Enqueue> makes the queue if it does not exist; its waitUrl document may use Play, Say, Pause,
@@ -48,12 +49,13 @@ def ring(line: Line, where: Where, token: str, page: int, before: tuple[Prompt, 
                              action=line.link("voice.adviser_wait_key", where, wait=token, ring=str(page)),
                              method="POST", action_on_empty_result=False)
     if page == 0:
-        before = (_say(line, "connecting"), *before)
+        before = (_say(line, "connecting"),)  # and no ring yet: the wait is looked at again once said
     elif page % REMIND_EVERY == 0 and not before:
         before = (_say(line, "stop_waiting"),)
     for prompt in before:
         line.speaker.add(gather, prompt)
-    line.speaker.tone(gather, RINGBACK_TONE, instead=_say(line, "ringing"))
+    if page:
+        line.speaker.tone(gather, RINGBACK_TONE, instead=_say(line, "ringing"))
     response.redirect(line.link("voice.adviser_wait", where, wait=token, ring=str(page + 1)), method="POST")
     return response
 

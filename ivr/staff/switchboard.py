@@ -153,6 +153,7 @@ class Switchboard(HttpClient):
         self.credentials = {(account_sid, auth_token), *([api_key] if api_key else [])}
         self.calls_per_second = calls_per_second
         self.api = "ok"         # or: down, refuses, rate-limited, slow
+        self.callbacks = True   # False: status callbacks never arrive (a lost webhook)
         self.slow_seconds = 30.0
         self.now = 0.0
         self.happened: list[tuple[float, str]] = []
@@ -483,9 +484,7 @@ class Switchboard(HttpClient):
         self._note(call, "rings")
         self._callback(call, "ringing")
         phone = call.phone
-        engaged = [c for c in self.calls.values() if c.to == call.to and c is not call and c.answered_at is not None
-                   and not c.ended]
-        if engaged or phone.does == "busy":  # on another call, or busy
+        if self._engaged(call) or phone.does == "busy":  # on another call, or busy
             self._at(self.now + 1, self._end, call, "busy")
         elif phone.does == "fails":
             self._at(self.now + 0.5, self._end, call, "failed")
@@ -494,13 +493,18 @@ class Switchboard(HttpClient):
         if call.direction == "outbound-api":  # a <Dial> child's ringing is ended by the Dial's timeout
             self._at(self.now + call.timeout, self._rings_out, call)
 
+    def _engaged(self, call: Call) -> bool:
+        """Whether the phone `call` rings is already answered for another call."""
+        return any(c.to == call.to and c is not call and c.answered_at is not None and not c.ended
+                   for c in self.calls.values())
+
     def _rings_out(self, call: Call) -> None:
         if call.status == "ringing":
             self._end(call, "no-answer")
 
     def _answer(self, call: Call) -> None:
-        if call.status != "ringing":
-            return
+        if call.status != "ringing" or self._engaged(call):
+            return  # a person on another call cannot answer this one: it rings on
         call.status, call.answered_at = "in-progress", self.now
         self._note(call, "voicemail answers" if call.phone.does == "voicemail" else "answers")
         self._callback(call, "answered")
@@ -564,7 +568,7 @@ class Switchboard(HttpClient):
             self._callback(call, "completed")  # none for a call cancelled while still queued
 
     def _callback(self, call: Call, event: str) -> None:
-        if call.callback and event in call.events:
+        if self.callbacks and call.callback and event in call.events:
             self._post(call, call.callback, twiml=False, CallbackSource="call-progress-events",
                        SequenceNumber=str(next(self._order)), Timestamp=self.clock().strftime("%a, %d %b %Y %H:%M:%S +0000"),
                        **({"CallDuration": str(int(self.now - call.answered_at)) if call.answered_at else "0"}
