@@ -403,8 +403,8 @@ class Switchboard(HttpClient):
         self._note(leg, "takes the caller out of the queue (<Dial><Queue>)")
         delay = 0.0
         if noun.get("url"):
-            doc = member.caller.post(noun.get("url"), QueueSid=queue.sid, QueueTime=str(int(self.now - member.enqueued_at)),
-                                     DequeingCallSid=leg.sid)
+            doc = self._post(member, noun.get("url"), QueueSid=queue.sid, DequeingCallSid=leg.sid,
+                             QueueTime=str(int(self.now - member.enqueued_at)))
             delay = sum(self.duration(el) for el in doc if el.tag in ("Say", "Play", "Pause"))
         self._at(self.now + delay, self._bridge, member, leg)
 
@@ -578,6 +578,8 @@ class Switchboard(HttpClient):
     def _post(self, call: Call, url: str, twiml: bool = True, **fields) -> ET.Element | None:
         if call.caller is not None:
             doc = call.caller.post(url, **fields)
+            if call.context in ("queue", "bridging"):
+                call.caller.ended = False  # a wait page, <Leave> or <Queue url> is not the end of the call
             return doc
         data = {"CallSid": call.sid, "AccountSid": self.account_sid, "From": call.from_, "To": call.to,
                 "Caller": call.from_, "Called": call.to, "CallStatus": call.status, "ApiVersion": "2010-04-01",
@@ -671,7 +673,7 @@ class Switchboard(HttpClient):
         if queue.members:
             return _error(400, 20001, "Only an empty queue can be removed")
         del self.queues[sid]
-        self._note(None, f"queue {queue.name} is removed")
+        self._note(None, "the queue is removed")
         return RestResponse(204, "")
 
     def _call_json(self, call: Call) -> dict:
