@@ -37,7 +37,7 @@ def copy(monkeypatch, tmp_path, audio_copy):
     isolate(monkeypatch, tmp_path)
     shutil.copytree(PACKAGE_DIR / "guidance", tmp_path / "ivr" / "guidance")
     settings = {"CONTENT_DIR": "ivr/guidance", "SERVICE_NUMBER": NUMBER, "PUBLIC_BASE_URL": BASE,
-                "ADVISER_NUMBERS": "+442079460901", "TTS_ENGINE": "piper", "AUDIO_DIR": str(audio_copy),
+                "ADVISER_NUMBERS": "+442079460901,+442079460902", "TTS_ENGINE": "piper", "AUDIO_DIR": str(audio_copy),
                 **CREDENTIALS}
     (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     monkeypatch.setattr(number_mod, "HTTP_CLIENT", FakeTwilio([record(NUMBER, "PN" + "1" * 32)]))
