@@ -100,8 +100,10 @@ def read(db: Database, token: str) -> WaitView | None:
 def placed(db: Database, token: str, position: int, call_sid: str) -> bool:
     """Twilio took the call to this adviser: True if the wait still wants it (else hang it up)."""
     with db.transaction() as s:
+        # The SID whatever the state: the phone may have answered before Twilio's answer reached us.
+        s.execute(update(Leg).where(Leg.token == token, Leg.position == position).values(call_sid=call_sid))
         s.execute(update(Leg).where(Leg.token == token, Leg.position == position, Leg.state == PLACING)
-                  .values(call_sid=call_sid, state=PLACED))
+                  .values(state=PLACED))
         state = s.execute(select(Wait.state).where(Wait.token == token)).scalar()
     return state == RINGING
 

@@ -281,3 +281,16 @@ def test_two_servers_on_one_postgresql_share_the_wait(postgres, tmp_path):
     assert caller.last == ["Thank you for calling. Goodbye."]
     for app in apps:
         app.extensions["ivr"].database.dispose()
+
+
+def test_a_phone_that_answers_before_twilio_has_replied_is_still_known_and_hung_up(database_url):
+    from ivr.store.database import Database
+    db = Database(database_url)
+    db.upgrade()
+    waits.open_wait(db, "u" * 22, 0.0)
+    waits.start_ringing(db, "u" * 22, "", 1.0, 1)
+    assert waits.answered(db, "u" * 22, 0) == waits.RINGING  # the whisper came first
+    assert waits.placed(db, "u" * 22, 0, "CA" + "7" * 32)
+    (leg,) = waits.read(db, "u" * 22).legs
+    assert (leg.call_sid, leg.state) == ("CA" + "7" * 32, waits.ANSWERED)  # so it can be hung up
+    db.dispose()
