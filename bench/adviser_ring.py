@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.webhooks import BASE, KEY_PATH, free_port, serve, signed  # noqa: E402
+from bench.webhooks import KEY_PATH, free_port, serve, signed  # noqa: E402
 
 
 def create_app():

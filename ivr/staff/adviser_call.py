@@ -18,7 +18,8 @@ from ..line import adviser
 from ..line.outcomes import Outcome
 from ..settings import DAYS, UK, Settings
 from .phone import RINGING, Caller
-from .switchboard import PHONES, Phone, Switchboard, parse_phone
+from .phones import PHONES, Phone, parse_phone
+from .switchboard import Switchboard
 
 BEHAVIOURS = ", ".join(PHONES)
 HELP = (f"What each adviser's phone does, in the order of ADVISER_NUMBERS, separated by commas: {BEHAVIOURS}; "

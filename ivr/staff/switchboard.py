@@ -13,8 +13,9 @@ test (or `ivr call`, or a browser preview) can say "adviser A's phone is off, B 
 - the line's work "off the webhook's critical path" is handed to `board.later`, which runs it
   on the same clock, after the webhook that asked for it has answered.
 
-The interface is small: `script()` what each adviser's phone does, `advance()` (or `settle()`)
-the clock, and read `happened` (or `report()`) for what happened. Behaviour follows Twilio's
+The interface is small: `script()` what each adviser's phone does (phones.py), `advance()` (or
+`settle()`) the clock, and read `happened` (or `report()`) for what happened; the REST API is in
+switchboard_api.py. Behaviour follows Twilio's
 documentation: <Number> ("up to ten ... the first call to pick up is connected to the current call
 and the rest are hung up"), <Enqueue> (waitUrl re-requested whenever its document runs out; the
 action requested at once after <Leave>, after the bridged parties disconnect when dequeued by
@@ -28,73 +29,26 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import json
 import logging
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 from urllib.parse import urlsplit
 
-import requests
-from twilio.http import HttpClient
-from twilio.http.response import Response as RestResponse
 from twilio.request_validator import RequestValidator
 
 from ..audio import tones
-try:
-    from ..line.ringing import API_TIMEOUT_SECONDS
-except ImportError:  # pragma: no cover - only while checking the old design
-    API_TIMEOUT_SECONDS = 4
+from ..line.ringing import API_TIMEOUT_SECONDS
 from .phone import SERVICE, Caller, app_lookup, check_attributes
+from .phones import Phone, parse_phone
+from .switchboard_api import RestAPI
 
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "stand-in-token"
 START = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)  # a Tuesday noon: advisers answering
 SPEECH_WORDS_A_SECOND = 2.5  # 150 words a minute, the line's own pace
 ENDED = ("completed", "busy", "no-answer", "failed", "canceled")
-API = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/(?P<account>AC\w{32})/"
-                 r"(?P<kind>Calls|Queues)(?:/(?P<sid>\w{34}))?\.json")
-
-
-@dataclass(frozen=True)
-class Phone:
-    """What one adviser's phone does when it rings."""
-    does: str = "person"      # person, voicemail, busy, no-answer, fails, whisper-fails
-    after: float = 4.0        # seconds of ringing before it answers (a person or a voicemail)
-    presses: str = "1"        # the key a person presses ("" for none)
-    press_after: float = 2.0  # seconds after answering
-    talks: float = 60.0       # seconds a conversation lasts before the adviser hangs up
-
-
-# Each behaviour `ivr call --adviser` and the tests can name; "-after=N" sets the seconds.
-PHONES = {
-    "answers": Phone("person"),
-    "declines": Phone("person", presses="2"),
-    "voicemail": Phone("voicemail", after=12.0, presses=""),
-    "off": Phone("voicemail", after=1.5, presses=""),  # switched off: network voicemail within 2 s
-    "busy": Phone("busy"),
-    "no-answer": Phone("no-answer"),
-    "fails": Phone("fails"),  # the number cannot be reached
-    "whisper-fails": Phone("whisper-fails"),  # answered, but the line's whisper URL cannot be fetched
-}
-ALIASES = {"answered": "answers", "declined": "declines", "failed": "fails"}  # the older --adviser words
-
-
-def parse_phone(text: str) -> Phone:
-    """'answers', 'answers-after=8', 'off', 'voicemail-after=20', ... -> Phone; ValueError naming the choices."""
-    name, _, seconds = text.strip().lower().partition("-after=")
-    name = ALIASES.get(name, name)
-    if name not in PHONES or (seconds and not re.fullmatch(r"\d{1,3}(\.\d)?", seconds)):
-        raise ValueError(f"'{text.strip()}' is not an adviser behaviour. Use one of {', '.join(PHONES)}; "
-                         "answers, declines and voicemail take -after=SECONDS, like answers-after=8")
-    phone = PHONES[name]
-    if seconds:
-        if phone.does not in ("person", "voicemail", "whisper-fails"):
-            raise ValueError(f"'{text.strip()}': only answers, declines and voicemail can say when they answer")
-        return Phone(phone.does, float(seconds), phone.presses, phone.press_after, phone.talks)
-    return phone
 
 
 @dataclass(eq=False)
@@ -140,7 +94,7 @@ class Queue:
     max_size: int = 1000
 
 
-class Switchboard(HttpClient):
+class Switchboard(RestAPI):
     """See the module docstring. `client` is what webhooks are POSTed to (a Flask test client,
     `phone.Remote`, or anything with the same `post(path, data=, headers=)`)."""
 
@@ -178,7 +132,7 @@ class Switchboard(HttpClient):
     def script(self, number: str, phone: Phone | str, name: str = "") -> None:
         """What `number`'s phone does whenever it rings (unscripted phones ring out unanswered)."""
         self.phones[number] = parse_phone(phone) if isinstance(phone, str) else phone
-        self.names[number] = name or f"adviser {len(self.names) + 1}"
+        self.names[number] = name or self.names.get(number) or f"adviser {len(self.names) + 1}"
 
     def caller(self, **fields) -> Caller:
         """A caller whose calls this board carries."""
@@ -600,86 +554,6 @@ class Switchboard(HttpClient):
         check_attributes(doc)
         return doc
 
-    # -- The REST API (the twilio library's HttpClient) ------------------------------------
-    def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None,
-                allow_redirects=False) -> RestResponse:
-        data = dict(data or {})
-        self.requests.append((self.now, method, uri, data))
-        waits = timeout or self.timeout
-        if self.api == "down":
-            self._note(None, f"REST {method} {self._path(uri)}: Twilio's API cannot be reached")
-            raise requests.exceptions.ConnectionError("Failed to establish a new connection (stand-in: down)")
-        if self.api == "slow":
-            self._run_until(self.now + min(self.slow_seconds, waits or self.slow_seconds))
-            if waits and self.slow_seconds > waits:
-                self._note(None, f"REST {method} {self._path(uri)}: no answer within {waits:g} s")
-                raise requests.exceptions.ReadTimeout("Read timed out (stand-in: slow)")
-        if self.api == "rate-limited":
-            return _error(429, 20429, "Too Many Requests")
-        match = API.fullmatch(uri.split("?")[0])
-        if self.api == "refuses" or tuple(auth or ()) not in self.credentials or (
-                match and match["account"] != self.account_sid):
-            return _error(401, 20003, "Authenticate")
-        if match is None:
-            return _error(404, 20404, "The requested resource was not found")
-        kind, sid = match["kind"], match["sid"]
-        if kind == "Calls" and sid is None and method == "POST":
-            return self._create_call(data)
-        if kind == "Calls" and sid and method == "POST":
-            return self._update_call(sid, data)
-        if kind == "Queues" and sid and method == "DELETE":
-            return self._delete_queue(sid)
-        return _error(405, 20004, "Method not allowed")
-
-    def _create_call(self, data: dict) -> RestResponse:
-        to, from_, url = data.get("To", ""), data.get("From", ""), data.get("Url", "")
-        if not to or not url:
-            return _error(400, 21201, "No 'To' number is specified" if not to else "Url is required")
-        if from_ not in self.numbers:
-            return _error(400, 21210, f"The source phone number provided, {from_}, is not yet verified for your account")
-        timeout = str(data.get("Timeout", "60"))
-        if not timeout.isdigit() or not 1 <= int(timeout) <= 600:
-            return _error(400, 21208, "Invalid Timeout")
-        events = data.get("StatusCallbackEvent", ["completed"])
-        call = self._new_call(to, from_, "outbound-api", url=url, callback=data.get("StatusCallback", ""),
-                              events=frozenset([events] if isinstance(events, str) else events), timeout=int(timeout))
-        start = max(self.now, self._next_slot)  # "calls beyond your account's CPS limit will be queued"
-        self._next_slot = start + 1 / self.calls_per_second
-        self._note(call, f"is called through the REST API (rings at {start:.1f} s)")
-        self._at(start, self._place, call)
-        return _json(201, self._call_json(call))
-
-    def _place(self, call: Call) -> None:
-        if call.status == "queued":
-            self._ring(call)
-
-    def _update_call(self, sid: str, data: dict) -> RestResponse:
-        call = self.calls.get(sid)
-        if call is None:
-            return _error(404, 20404, f"The requested resource /Calls/{sid}.json was not found")
-        status = data.get("Status")
-        if status not in ("canceled", "completed"):
-            return _error(400, 21220, "Only Status=canceled or completed is played by this stand-in")
-        if call.status in ("queued", "ringing"):
-            self._end(call, "canceled")
-        elif call.status == "in-progress" and status == "completed":
-            self._end(call, "completed")
-        return _json(200, self._call_json(call))
-
-    def _delete_queue(self, sid: str) -> RestResponse:
-        queue = self.queues.get(sid)
-        if queue is None:
-            return _error(404, 20404, f"The requested resource /Queues/{sid}.json was not found")
-        if queue.members:
-            return _error(400, 20001, "Only an empty queue can be removed")
-        del self.queues[sid]
-        self._note(None, "the queue is removed")
-        return RestResponse(204, "")
-
-    def _call_json(self, call: Call) -> dict:
-        return {"sid": call.sid, "account_sid": self.account_sid, "to": call.to, "from": call.from_,
-                "status": call.status, "direction": call.direction, "api_version": "2010-04-01"}
-
     # -- The clock -------------------------------------------------------------------------
     def _at(self, when: float, job: Callable, *args) -> None:
         heapq.heappush(self._events, (when, next(self._order), job, args))
@@ -718,16 +592,3 @@ class Switchboard(HttpClient):
         who = "" if call is None else "the caller " if call.direction == "inbound" else \
             f"{self.names.get(call.to, call.to)}'s phone ({call.to}) "
         self.happened.append((self.now, (who + text).strip()))
-
-    @staticmethod
-    def _path(uri: str) -> str:
-        return re.sub(r"Accounts/AC\w+", "Accounts/…", urlsplit(uri).path)
-
-
-def _json(status: int, body: dict) -> RestResponse:
-    return RestResponse(status, json.dumps(body))
-
-
-def _error(status: int, code: int, message: str) -> RestResponse:
-    return _json(status, {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}",
-                          "status": status})

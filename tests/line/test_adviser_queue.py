@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from ivr import create_app
-from ivr.staff.switchboard import Phone, Switchboard
+from ivr.staff.phones import Phone
+from ivr.staff.switchboard import Switchboard
 from ivr.store import waits
 from ..caller import CALLER
 from ..conftest import ACCOUNT_SID, BASE, TOKEN, settings

@@ -10,7 +10,8 @@ from flask import Flask, Response, request
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
-from ivr.staff.switchboard import ACCOUNT_SID, AUTH_TOKEN, Phone, Switchboard, parse_phone
+from ivr.staff.phones import Phone, parse_phone
+from ivr.staff.switchboard import ACCOUNT_SID, AUTH_TOKEN, Switchboard
 
 A, B = "+442079460901", "+442079460902"
 SERVICE = "+442079460001"
