@@ -20,7 +20,7 @@ from ivr.line.content import load
 from ivr.settings import END_OF_DAY, PACKAGE_DIR, Opening, from_env
 from ivr.staff.phone import RINGING
 from ..caller import CALLER, SERVICE, Caller
-from ..conftest import settings as line_settings
+from ..conftest import BASE, settings as line_settings
 
 UTC = timezone.utc
 ADVISERS = ("+442079460901", "+442079460902")
