@@ -6,7 +6,9 @@
 Starts gunicorn (the settings in ivr/serve/gunicorn_conf.py, the same worker count for every run) on
 127.0.0.1 only, for bench/ceiling.py (a fixed TwiML string; and the same string only after reading
 the form and checking its signature with twilio's validator) and for the line, and drives each
-with wrk, POSTing the form body Twilio sends with its X-Twilio-Signature. Prints requests per
+with wrk, POSTing the form body Twilio sends with its X-Twilio-Signature. The line's database (a
+SQLite file, as one server has by default) holds a caller waiting while an adviser's phone rings,
+for the wait page, and a wait another adviser has taken, for a press of 1 that comes too late. Prints requests per
 second, p50 and p99 latency, errors, and each target's throughput as a fraction of each ceiling's.
 Needs wrk (scripts/setup --bench installs it). Every run is bounded by --seconds.
 """
@@ -30,10 +32,14 @@ from twilio.request_validator import RequestValidator
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).resolve().parent / "signed_post.lua"
 BASE, TOKEN = "https://line.example.org", "bench-token"
-KEY_PATH = "/voice/key?node=main&misses=0&lang=en-GB&rate=normal"
+HERE = "node=main&misses=0&lang=en-GB&rate=normal"
+KEY_PATH = f"/voice/key?{HERE}"
+WAITING, TAKEN = "bench-waiting-0000000000", "bench-taken-00000000000"  # tokens of the two seeded waits
+WAIT_PATH = f"/voice/adviser/wait?{HERE}&wait={WAITING}&ring=5"
+ACCEPT_PATH = f"/voice/adviser/accept?{HERE}&wait={TAKEN}&leg=1"
 LINE_ENV = {"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_BASE_URL": BASE, "SERVICE_NUMBER": "+442079460001",
-            "ADVISER_NUMBERS": "+442079460901", "ADVISER_HOURS": "Mon-Sun 00:00-23:59",
-            "SECRET_KEY": "bench-secret-key-for-staff-sign-in-cookies"}
+            "ADVISER_NUMBERS": "+442079460901,+442079460902", "ADVISER_HOURS": "Mon-Sun 00:00-23:59",
+            "TWILIO_ACCOUNT_SID": "AC" + "2" * 32, "SECRET_KEY": "bench-secret-key-for-staff-sign-in-cookies"}
 CALL = {"CallSid": "CA" + "0" * 32, "AccountSid": "AC" + "1" * 32, "From": "+442079460123",
         "Caller": "+442079460123", "To": "+442079460001", "Called": "+442079460001",
         "CallStatus": "in-progress", "Direction": "inbound", "ApiVersion": "2010-04-01"}
@@ -43,6 +49,10 @@ TARGETS = [
     ("ceiling + signature: the form read and checked", "signed", KEY_PATH, {"Digits": "1"}, "press 1"),
     ("line: /voice (new call)", "line", "/voice", {}, "To hear about calling the police, press 1."),
     ("line: /voice/key Digits=1", "line", KEY_PATH, {"Digits": "1"}, "Calling the police."),
+    ("line: /voice/adviser/wait (one ring of a wait)", "line", WAIT_PATH,
+     {"QueueSid": "QU" + "0" * 32, "QueueTime": "15"}, "Still ringing."),
+    ("line: /voice/adviser/accept Digits=1 (too late)", "line", ACCEPT_PATH, {"Digits": "1"},
+     "Another adviser has taken this call."),
 ]
 APPS = {"ceiling": "bench.ceiling:create_app()", "signed": "bench.ceiling:create_signed_app()",
         "line": "ivr:create_app()"}
@@ -65,6 +75,8 @@ def serve(server: str, port: int, workdir: Path, options: list[str], *, app: str
     accepts connections; `under` runs it under another program (valgrind). Its output goes to
     workdir/<server>.log; if it never listens it is stopped and the benchmark ends, naming that log."""
     log = workdir / f"{server}.log"
+    if server == "line":
+        env = {**seed(workdir), **(env or {})}
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [*under, sys.executable, "-m", "gunicorn", "--config", "python:ivr.serve.gunicorn_conf",
@@ -81,6 +93,25 @@ def serve(server: str, port: int, workdir: Path, options: list[str], *, app: str
     proc.terminate()
     proc.wait(timeout=30)
     sys.exit(f"{server} did not start; see {log.read_text()[-2000:] or log}")
+
+
+def seed(workdir: Path) -> dict[str, str]:
+    """The line's database with the two waits the adviser targets answer from; its DATABASE_URL."""
+    sys.path.insert(0, str(ROOT))
+    from ivr.store import waits
+    from ivr.store.database import Database
+    url = f"sqlite:///{workdir / 'line.sqlite3'}"
+    db = Database(url)
+    db.upgrade()
+    later = time.time() + 10 ** 7  # rung "later": the waits never reach their ring limit while measured
+    for token in (WAITING, TAKEN):
+        if waits.read(db, token) is None:
+            waits.open_wait(db, token, later)
+            waits.start_ringing(db, token, "QU" + "0" * 32, later, 2)
+            waits.placed(db, token, 0, "CA" + "3" * 32)
+    waits.claim(db, TAKEN, 0)
+    db.dispose()
+    return {"DATABASE_URL": url}
 
 
 def check(port: int, path: str, extra: dict, words: str) -> None:

@@ -57,9 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Every other page, whoever adds it, is for signed-in staff only (ivr/web/__init__.py says how).
     web.init_app(app, settings, line_blueprints=(webhooks.bp, health.bp, audio_files.bp))
     webhooks.init_app(app)
-    # The browser phone is served only in the preview for now: in production it waits for the
-    # staff sign-in, so that only signed-in staff can reach it.
-    app.extensions["ivr"] = service.service(app, settings, contents, clock, audio, database)
+    app.extensions["ivr"] = service.service(app, settings, contents, clock, audio, database,
+                                            test_config.get("TWILIO_HTTP_CLIENT"), test_config.get("BACKGROUND"))
     return app
 
 

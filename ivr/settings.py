@@ -55,6 +55,9 @@ class Settings:
     default_language: str
     database_url: str
     secret_key: str = field(default="", repr=False)  # signs staff sign-in cookies (ivr/web); every server shares one
+    account_sid: str = ""   # Twilio's REST API rings the advisers; never logged or shown
+    api_key: str = ""       # optional: an API key and secret instead of the auth token
+    api_secret: str = ""
 
 
 def parse_number(value: str, setting: str, problems: list[str]) -> str:
@@ -164,6 +167,24 @@ def secret_key(value: str, preview: bool, problems: list[str]) -> str:
     return value
 
 
+def rest_credentials(get, advisers: tuple[str, ...], preview: bool, problems: list[str]) -> tuple[str, str, str]:
+    """TWILIO_ACCOUNT_SID (and optionally an API key and secret) for ringing advisers through the REST
+    API. The values are never repeated in a message: only which setting is wrong and why."""
+    sid, key, secret = get("TWILIO_ACCOUNT_SID"), get("TWILIO_API_KEY"), get("TWILIO_API_SECRET")
+    if sid and not re.fullmatch(r"AC[0-9a-fA-F]{32}", sid):
+        problems.append("TWILIO_ACCOUNT_SID: does not look like an account SID (AC and then 32 letters and "
+                        "digits); copy it from the Twilio console, Account Info")
+    elif advisers and not sid and not preview:
+        problems.append("TWILIO_ACCOUNT_SID: needed whenever ADVISER_NUMBERS is set: the line rings each adviser "
+                        "through Twilio's REST API. Copy it from the Twilio console, Account Info")
+    if key and not re.fullmatch(r"SK[0-9a-fA-F]{32}", key):
+        problems.append("TWILIO_API_KEY: does not look like an API key SID (SK and then 32 letters and digits)")
+    if bool(key) != bool(secret):
+        problems.append("TWILIO_API_KEY and TWILIO_API_SECRET: give both (an API key is used with its secret), "
+                        "or neither to use TWILIO_AUTH_TOKEN")
+    return sid, key, secret
+
+
 def parse_dates(value: str, problems: list[str]) -> frozenset[date]:
     out = set()
     for part in filter(None, (p.strip() for p in value.split(","))):
@@ -215,6 +236,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
     if not (ring.isascii() and ring.isdigit()) or not 5 <= int(ring) <= 60:
         problems.append(f"ADVISER_RING_SECONDS: '{ring}' should be a whole number of seconds from 5 to 60")
         ring = "25"
+    account_sid, api_key, api_secret = rest_credentials(get, advisers, preview, problems)
     content = content_dir(get("CONTENT_DIR"))
     if not content.is_dir():
         problems.append(f"CONTENT_DIR: '{content}' is not a folder")
@@ -234,6 +256,9 @@ def from_env(env: Mapping[str, str]) -> Settings:
         default_language=get("DEFAULT_LANGUAGE", "en-GB"),
         database_url=database_url(get("DATABASE_URL"), problems),
         secret_key=secret_key(get("SECRET_KEY"), preview, problems),
+        account_sid=account_sid,
+        api_key=api_key,
+        api_secret=api_secret,
     )
     if problems:
         raise SettingsError(problems)

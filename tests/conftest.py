@@ -11,12 +11,14 @@ from hypothesis import HealthCheck, settings as hypothesis_settings
 from ivr.line import content
 from ivr import create_app
 from ivr import settings as settings_mod
+from ivr.staff.switchboard import Switchboard
 from .caller import SERVICE, Caller
 from .databases import PostgresServer, sqlite_url
 
 BASE = "https://line.example.org"
 TOKEN = "test-token"
 SECRET_KEY = "test-secret-key-for-staff-sign-in-cookies"
+ACCOUNT_SID = "AC" + "1" * 32
 
 # Property tests: quick by default so the suite stays within a few minutes on 2 cores;
 # HYPOTHESIS_PROFILE=thorough for a long search before a release.
@@ -35,13 +37,20 @@ os.environ["IVR_ENV_FILE"] = os.devnull
 _DATABASES = Path(tempfile.mkdtemp(prefix="ivr-test-databases-"))
 
 
+def no_background(job, *args) -> None:
+    """Work a line would do off the webhook's path (ringing advisers): dropped, unless a test
+    brings a switchboard (`board`), so nothing rings and no test can reach Twilio."""
+
+
 def settings(**overrides) -> dict:
     """A complete, valid production configuration that touches nothing outside the test."""
     return {
         "IGNORE_ENV": True,
+        "BACKGROUND": no_background,
         "DATABASE_URL": sqlite_url(_DATABASES),
         "TWILIO_AUTH_TOKEN": TOKEN,
         "SECRET_KEY": SECRET_KEY,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "PUBLIC_BASE_URL": BASE,
         "SERVICE_NUMBER": SERVICE,
         "ADVISER_NUMBERS": "+442079460901,+442079460902",
@@ -73,12 +82,20 @@ def database_url(request, tmp_path) -> str:
 
 
 @pytest.fixture
-def make_app(tmp_path):
+def board() -> Switchboard:
+    """Twilio's part around the line (ivr/staff/switchboard.py): queues, advisers' phones, the
+    REST API, on a clock of its own. Apps from `make_app` use it; it posts to the latest one."""
+    return Switchboard(None, BASE, auth_token=TOKEN, account_sid=ACCOUNT_SID)
+
+
+@pytest.fixture
+def make_app(tmp_path, board):
     def make(**overrides):
         overrides.setdefault("AUDIO_DIR", str(tmp_path / "audio"))
         overrides.setdefault("DATABASE_URL", sqlite_url(tmp_path))
-        app = create_app(settings(**overrides))
+        app = create_app(settings(**{**board.config(), **overrides}))
         app.config["TESTING"] = True
+        board.connect(app.test_client())
         return app
     return make
 
@@ -128,5 +145,6 @@ def client(app):
 
 
 @pytest.fixture
-def caller(client):
-    return Caller(client, base_url=BASE, auth_token=TOKEN)
+def caller(client, board):
+    """A caller on the `app`, whose calls the switchboard carries (queues, advisers' phones)."""
+    return board.caller()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ivr.audio.shape import SHAPES
-from ivr.line import adviser, content, flow
+from ivr.line import adviser, content, flow, screening
 from ivr.serve import gunicorn_conf
 from ivr.staff import listen, listening
 
@@ -19,7 +19,7 @@ README, GUIDE = REPO / "README.md", REPO / "docs" / "staff-guide.md"
 # (file, words around the figures, each (\d...) a figure, and what the code says they are)
 FIGURES = [
     (README, r"If nobody presses a key for (\d+) seconds", [flow.TIMEOUT_SECONDS]),
-    (README, r"If nobody presses 1 within about (\d+) seconds", [adviser.WHISPER_TIMEOUT_SECONDS]),
+    (README, r"If nobody presses 1 within about (\d+) seconds", [screening.WHISPER_SECONDS]),
     (README, r"a calm speed \((\d+) to (\d+) words a minute\)", [SHAPES["normal"].min_wpm, SHAPES["normal"].max_wpm]),
     (README, r"A prompt with a high score \(above ([\d.]+)\)", [listen.TARGET_WER]),
     (README, r"at most (\d+) options a menu numbered 1 to (\d+), every section\s+within (\d+) presses",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import logging
 from datetime import date, time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from ivr import create_app
 from ivr.settings import END_OF_DAY, Opening, SettingsError, from_env
 
-from .conftest import settings
+from .conftest import ACCOUNT_SID, TOKEN, settings
 
 
 def problems(**overrides) -> str:
@@ -173,7 +174,8 @@ def test_a_missing_env_file_is_named(folders, tmp_path):
 
 
 ROOT = Path(__file__).resolve().parent.parent
-NOT_SETTINGS = {"CLOCK", "CONTENT_LENGTH", "CONTENT_TYPE", "PATH_INFO", "REQUEST_METHOD"}  # WSGI and tests
+NOT_SETTINGS = {"CLOCK", "BACKGROUND", "TWILIO_HTTP_CLIENT",  # tests' hooks into create_app
+                "CONTENT_LENGTH", "CONTENT_TYPE", "PATH_INFO", "REQUEST_METHOD"}  # WSGI
 
 
 def settings_read_by_the_code() -> set[str]:
@@ -206,3 +208,47 @@ def test_settings_and_generated_files_stay_out_of_git(path, ignored):
     import subprocess
     result = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=ROOT)
     assert result.returncode == (0 if ignored else 1), path
+
+
+# -- Twilio's REST API: the account SID, or an API key and secret --------------------------------
+
+def test_advisers_need_the_account_sid_to_be_rung():
+    text = problems(TWILIO_ACCOUNT_SID="")
+    assert "TWILIO_ACCOUNT_SID: needed whenever ADVISER_NUMBERS is set" in text and "Twilio console" in text
+    assert from_env(settings(TWILIO_ACCOUNT_SID="", ADVISER_NUMBERS="")).account_sid == ""
+
+
+@pytest.mark.parametrize("overrides,named", [
+    ({"TWILIO_ACCOUNT_SID": "AC-not-a-sid-a-secret-1234"}, "TWILIO_ACCOUNT_SID: does not look like an account SID"),
+    ({"TWILIO_API_KEY": "SK" + "a" * 31, "TWILIO_API_SECRET": "s3cret-value"}, "TWILIO_API_KEY: does not look like"),
+    ({"TWILIO_API_KEY": "SK" + "a" * 32}, "TWILIO_API_KEY and TWILIO_API_SECRET: give both"),
+    ({"TWILIO_API_SECRET": "s3cret-value"}, "TWILIO_API_KEY and TWILIO_API_SECRET: give both"),
+])
+def test_bad_rest_credentials_are_named_without_repeating_them(overrides, named):
+    text = problems(**overrides)
+    assert named in text
+    for value in overrides.values():
+        assert value not in text
+
+
+def test_an_api_key_and_secret_are_used_for_the_rest_api_instead_of_the_auth_token(make_app, board, caplog):
+    """And no credential reaches a log line, a request to Twilio's webhooks, or /healthz."""
+    key, secret = "SK" + "b" * 32, "api-secret-value"
+    board.credentials = {(key, secret)}  # the auth token alone would now be refused
+    board.script("+442079460901", "answers")
+    caplog.set_level(logging.DEBUG)
+    app = make_app(TWILIO_API_KEY=key, TWILIO_API_SECRET=secret)
+    caller = board.caller().dial()
+    caller.press("9")
+    assert board.settle(until=lambda: board.talking(caller) is not None)
+    logged = "\n".join(r.getMessage() + repr(r.args) + repr(getattr(r, "exc_info", "")) for r in caplog.records)
+    health = app.test_client().get("/healthz").data.decode()
+    for secret_value in (ACCOUNT_SID, TOKEN, key, secret):
+        assert secret_value not in logged and secret_value not in health
+
+
+def test_the_real_rest_client_never_logs_its_requests():
+    """twilio's client logs each request's URL, with the account SID in it, at INFO: not here."""
+    from ivr.line.ringing import Ringer
+    http = Ringer(from_env(settings()), None).client().http_client
+    assert not http.logger.isEnabledFor(logging.INFO)

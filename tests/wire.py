@@ -50,9 +50,10 @@ def verbs(doc: ET.Element) -> list[str]:
 
 
 def keeps_going(doc: ET.Element) -> bool:
-    """The caller is not left in silence: a keypad then a redirect for silence, or a <Dial>."""
+    """The caller is not left in silence: a keypad then a redirect for silence, a <Dial>, or a
+    queue whose waiting pages Twilio fetches next."""
     tags = verbs(doc)
-    if "Dial" in tags:
+    if "Dial" in tags or tags == ["Enqueue"]:
         return True
     if "Gather" not in tags:
         return False
@@ -60,6 +61,14 @@ def keeps_going(doc: ET.Element) -> bool:
     gather = doc[i]
     return (tags[i + 1:] == ["Redirect"] and bool(gather.get("action")) and bool((doc[i + 1].text or "").strip())
             and len(list(gather)) > 0)
+
+
+def first_wait_page(client, response) -> ET.Element:
+    """After pressing 9: Twilio puts the caller in the <Enqueue>'s queue and fetches its waitUrl."""
+    doc = twiml(response)
+    assert verbs(doc) == ["Enqueue"], verbs(doc)
+    queue = [("QueueSid", "QU" + "0" * 32), ("QueuePosition", "1"), ("QueueTime", "0"), ("CurrentQueueSize", "1")]
+    return twiml(post(client, doc[0].get("waitUrl").removeprefix(BASE), None, [*CALL_FIELDS.items(), *queue]))
 
 
 def spoken(doc: ET.Element) -> str:

@@ -22,7 +22,7 @@ from typing import Mapping
 import click
 
 from ..line import adviser
-from . import browser_copies, engines
+from . import browser_copies, engines, tones
 from ..line.content import Content, Prompt
 from . import fallback
 from .manifest import MANIFEST, Entry, Manifest, ManifestIndex, digest, file_name, key
@@ -125,6 +125,7 @@ def build(contents: Mapping[str, Content], settings: Settings, engine: engines.E
             summary.removed = remove_unused(folder, new, old)
         browser_copies.update(folder, new)  # the browser phone's copies (ivr/audio/browser_copies.py)
         write_fallback(folder, contents, settings)
+        tones.build(folder)  # the ringback: not speech, so not in the manifest (ivr/audio/tones.py)
     summary.seconds = time.monotonic() - started
     return summary
 

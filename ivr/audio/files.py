@@ -10,6 +10,7 @@ from typing import Mapping
 
 from flask import Blueprint, abort, current_app, send_from_directory
 
+from . import tones
 from .build import items, shape_hash
 from ..line.content import Content
 from .manifest import ManifestIndex
@@ -54,6 +55,21 @@ def audio_file(name: str):
                                        conditional=True, etag=True)
     except OSError:  # deleted or broken since start-up: pages built from now on use <Say>
         log.warning("audio: %s is in the manifest but cannot be read", entry.file)
+        abort(404)
+    response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+    return response
+
+
+@bp.get(f"/{tones.FOLDER}/<name>")
+def tone_file(name: str):
+    """A built tone (the ringback): only the names ivr/audio/tones.py makes."""
+    index = current_app.extensions["ivr"].audio
+    if name not in getattr(index, "tones", {}).values():
+        abort(404)
+    try:
+        response = send_from_directory(index.folder / tones.FOLDER, name, mimetype="audio/wav", max_age=YEAR,
+                                       conditional=True, etag=True)
+    except OSError:
         abort(404)
     response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
     return response

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..line.content import Prompt
+from . import tones
 
 MANIFEST = "manifest.json"
 log = logging.getLogger("ivr.audio")
@@ -103,6 +104,7 @@ class ManifestIndex:
         self.shape_hashes = shape_hashes  # rate -> hash of the processing a build would use now
         self.entries = Manifest.load(self.folder).entries
         self.files = {e.file: e for e in self.entries.values()}
+        self.tones = {t.name: t.file for t in tones.TONES.values()}  # name -> file in tones/
         self._checked, self._generation = float("-inf"), None
         self._readable: frozenset[str] = frozenset()  # the entries' files that open, as of _generation
 
@@ -118,12 +120,11 @@ class ManifestIndex:
         now = time.monotonic()
         if now - self._checked >= CHECK_EVERY_SECONDS:
             self._checked = now
-            try:
-                changed = os.stat(self.folder).st_mtime_ns
-            except OSError:
-                changed = -1
+            changed = _changed(self.folder) + _changed(self.folder / tones.FOLDER)
             if changed != self._generation:
-                self._readable = frozenset(e.file for e in self.entries.values() if _opens(self.folder / e.file))
+                self._readable = frozenset(
+                    [e.file for e in self.entries.values() if _opens(self.folder / e.file)]
+                    + [f"{tones.FOLDER}/{f}" for f in self.tones.values() if _opens(self.folder / tones.FOLDER / f)])
                 self._generation = changed
         return self._generation
 
@@ -148,6 +149,18 @@ class ManifestIndex:
         if self.status(language, rate, prompt) != "current":
             return None
         return self._entry(language, rate, prompt).duration
+
+    def tone_url(self, name: str) -> str | None:
+        self.generation()
+        file = f"{tones.FOLDER}/{self.tones.get(name)}"
+        return f"{self.base_url}/{file}" if file in self._readable else None
+
+
+def _changed(folder: Path) -> int:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return -1
 
 
 def _opens(path: Path) -> bool:

@@ -1,43 +1,31 @@
-"""Option 9: reach a live adviser safely.
+"""Option 9: reach a live adviser safely, and what the caller hears when no adviser can answer.
 
-Advisers are rung together with the service's own number as caller ID; each adviser's
-leg hears a whisper and must press 1 before the call is joined, so a personal voicemail
-can never take a caller. Every way a <Dial> can end leads the caller somewhere.
+In hours, pressing 9 (or 0) puts the caller in a queue of their own while every adviser is rung
+by a call of its own (ivr/line/waiting.py, ivr/line/ringing.py, ivr/line/screening.py): an
+adviser's voicemail or switched-off phone ends only that adviser's call, never the others'. This
+module holds what is the same whichever way it goes: whether advisers are answering, the hours,
+the emergency advice and helpline number, and the choices after no adviser could answer.
 
-What Twilio does, from its documentation, and what follows for this line:
-- <Dial action> receives DialCallStatus (completed, busy, no-answer, failed, canceled;
-  'answered' is for conferences only), DialCallSid, DialCallDuration and DialBridged.
+`dial_ended` answers the <Dial> action of the line's earlier design, for calls that were ringing
+advisers that way while this version was deployed. From Twilio's documentation:
+- <Dial action> receives DialCallStatus and DialBridged; only DialBridged=true says the caller was
+  joined (TwiML changelog, Dial 2020-12-09), so "completed" without it takes the no-adviser path.
   https://www.twilio.com/docs/voice/twiml/dial#action
-- A leg hung up during screening still reports DialCallStatus=completed; only
-  DialBridged=true says the caller was joined to an adviser (TwiML changelog, Dial 2020.12.09:
-  "to distinguish the cases where the child call was hung up during screening vs bridged").
-  https://www.twilio.com/docs/voice/twiml/changelog
-  So "completed" without DialBridged=true takes the no-adviser path, never the goodbye.
-- hangupOnStar is documented for a connected call, and reports 'completed'; a star while
-  it still rings is not described. Either way the Dial ends without a bridge here, so the
-  caller lands on the no-adviser choices (where star or 2 go back to the guidance), and can
-  never ring advisers again without that path in between.
-  https://www.twilio.com/docs/voice/twiml/dial#hanguponstar
-- The screening url runs on the adviser's leg after they answer and before the join; with
-  answerOnBridge the caller keeps hearing ringing meanwhile; the join happens when that
-  document ends, so silence there must end in <Hangup>.
-  https://www.twilio.com/docs/voice/twiml/number#attributes-url
 """
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, time, timezone
+from typing import Callable
 
 import phonenumbers
-from twilio.twiml.voice_response import Dial, VoiceResponse
+from twilio.twiml.voice_response import VoiceResponse
 
 from .content import MAIN, Content, Prompt
-from .flow import (ADVISER_KEYS, AGAIN_KEY, BACK_KEY, MAIN_MENU_KEY, MAX_MISSES, Line, Link, Where,
-                   at_node)
+from .flow import ADVISER_KEYS, AGAIN_KEY, BACK_KEY, MAIN_MENU_KEY, MAX_MISSES, Line, Where, at_node
+from .outcomes import Outcome
 from ..settings import END_OF_DAY, UK, Settings
 
-WHISPER_TIMEOUT_SECONDS = 8
-ACCEPT_KEY = "1"
 TRY_AGAIN_KEY, GUIDANCE_KEY, NUMBER_AGAIN_KEY = "1", "2", "3"
 # CallStatus values that mean the caller has gone; Twilio ignores TwiML returned then.
 CALLER_GONE = ("completed", "canceled", "busy", "failed", "no-answer")
@@ -61,6 +49,14 @@ def is_open(settings: Settings, now: datetime) -> bool:
 def answering(settings: Settings, now: datetime) -> bool:
     """Whether to ring advisers: someone to ring, our own number to show them, and open now."""
     return bool(settings.advisers and settings.service_number) and is_open(settings, now)
+
+
+def unavailable(settings: Settings, now: datetime) -> Outcome | None:
+    """Why advisers are not rung now (a closed day, or outside hours), or None when they are."""
+    if answering(settings, now):
+        return None
+    closed_day = settings.advisers and uk_time(now).date() in settings.closed_days
+    return Outcome.CLOSED_DAY if closed_day else Outcome.OUTSIDE_HOURS
 
 
 # -- Saying hours, days and numbers (all words come from the content file) -------------------
@@ -195,16 +191,6 @@ def _say(line: Line, key: str) -> Prompt:
 
 # -- The caller's side -----------------------------------------------------------------------
 
-def offer(line: Line, settings: Settings, where: Where, now: datetime) -> VoiceResponse:
-    """The caller pressed 9: ring the advisers, or say when they answer."""
-    if not answering(settings, now):
-        return closed(line, settings, where, now)
-    response = VoiceResponse()
-    line.speaker.add(response, _say(line, "connecting"))
-    ring_advisers(response, line.link, settings, where)
-    return response
-
-
 def closed(line: Line, settings: Settings, where: Where, now: datetime) -> VoiceResponse:
     """Out of hours (or no advisers): the hours, the emergency advice, the helpline, then the guidance."""
     prompts = [_say(line, "closed")]
@@ -219,33 +205,9 @@ def closed(line: Line, settings: Settings, where: Where, now: datetime) -> Voice
     return at_node(line, where, full=False, before=tuple(prompts))
 
 
-def ring_advisers(response: VoiceResponse, link: Link, settings: Settings, where: Where) -> Dial:
-    """One <Dial> ringing every adviser at once, each leg screened by the whisper."""
-    dial = response.dial(
-        action=link("voice.adviser_done", where), method="POST",
-        timeout=settings.ring_seconds,  # Twilio allows 5-600 s and adds about 5 s (dial#timeout)
-        caller_id=settings.service_number,  # advisers see the line's number, never the caller's (dial#callerid)
-        answer_on_bridge=True,  # the caller hears ringing, not silence, during the whisper (number#attributes-url)
-        ring_tone="uk",  # Twilio's own UK ringback, never music or a network's message (dial#ringtone)
-        hangup_on_star=True,  # star goes back (dial#hanguponstar)
-        record="do-not-record")  # Twilio's default too, said out loud so nobody changes it (dial#record)
-    screen = link("voice.adviser_screen", where)
-    for adviser in settings.advisers:
-        if adviser.startswith("sip:"):
-            dial.sip(adviser, url=screen, method="POST")
-        elif adviser.startswith("client:"):
-            dial.client(adviser.removeprefix("client:"), url=screen, method="POST")
-        else:
-            dial.number(adviser, url=screen, method="POST")
-    return dial
-
-
 def dial_ended(line: Line, settings: Settings, where: Where, dial_status: str, call_status: str,
                bridged: bool) -> VoiceResponse:
-    """Twilio's <Dial> action: how the attempt to reach an adviser ended.
-
-    Never returns another <Dial>: ringing again always takes a key press on the no-adviser choices.
-    """
+    """The earlier design's <Dial> action: how that attempt to reach an adviser ended."""
     response = VoiceResponse()
     if call_status in CALLER_GONE:
         response.hangup()  # the caller hung up; Twilio has already ended the adviser legs
@@ -267,12 +229,16 @@ def choices(line: Line, where: Where, before: list[Prompt]) -> VoiceResponse:
     return line.gather(where, prompts, action="voice.adviser_choice", silence="voice.adviser_silence")
 
 
-def choice(line: Line, settings: Settings, where: Where, digits: str, now: datetime) -> VoiceResponse:
-    """After no adviser could answer: try again, back to the guidance, or the number again."""
+def choice(line: Line, settings: Settings, where: Where, digits: str,
+           offer: Callable[[Where], VoiceResponse]) -> VoiceResponse:
+    """After no adviser could answer: try again (`offer`), back to the guidance, or the number again.
+
+    Ringing again always takes a key press here: no wait ends by ringing the advisers by itself.
+    """
     key = digits.strip()
     fresh = replace(where, misses=0)
     if key in (TRY_AGAIN_KEY, *ADVISER_KEYS):
-        return offer(line, settings, fresh, now)
+        return offer(fresh)
     if key in (GUIDANCE_KEY, BACK_KEY):
         return at_node(line, fresh)
     if key == MAIN_MENU_KEY:
@@ -284,30 +250,3 @@ def choice(line: Line, settings: Settings, where: Where, digits: str, now: datet
     if not key:
         return choices(line, where, [])
     return choices(line, replace(where, misses=min(where.misses + 1, MAX_MISSES)), [line.phrase("wrong_key")])
-
-
-# -- The adviser's side ----------------------------------------------------------------------
-
-def screen(line: Line, where: Where) -> VoiceResponse:
-    """What an adviser's phone hears on answering: a whisper, and one key to take the call.
-
-    It names neither the caller nor their number. Twilio joins the call when this document
-    ends, so no key press must end in <Hangup>: that is how a voicemail never takes a caller.
-    """
-    response = VoiceResponse()
-    gather = response.gather(input="dtmf", num_digits=1, timeout=WHISPER_TIMEOUT_SECONDS,
-                             finish_on_key="", action=line.link("voice.adviser_accept", where),
-                             method="POST", action_on_empty_result=False)
-    line.speaker.add(gather, _say(line, "whisper"))
-    line.speaker.add(response, _say(line, "whisper_missed"))
-    response.hangup()
-    return response
-
-
-def accept(digits: str) -> VoiceResponse:
-    """The adviser pressed a key: 1 returns an empty document, which joins the call; any other key declines."""
-    response = VoiceResponse()
-    if digits.strip() != ACCEPT_KEY:
-        response.hangup()
-    return response
-

@@ -28,7 +28,7 @@ REQUIRED_ADVISER = (
     "clock_hours", "on_the_hour", "quarter_past", "half_past", "quarter_to",
     "morning", "afternoon", "evening", "night", "midday", "midnight",
     "no_answer", "emergency", "helpline", "try_again", "to_guidance", "number_again",
-    "whisper", "whisper_missed",
+    "whisper", "whisper_missed", "stop_waiting", "ringing", "stopped", "taken", "gone",
 )
 # Words the line puts into other sentences (adviser hours), never said alone: not prompts.
 ADVISER_WORDS = ("clock_hours", "midday", "midnight", "every_day")

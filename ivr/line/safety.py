@@ -6,7 +6,7 @@ audio index, no URL building. If even that lookup fails, LAST_RESORT is a plain 
 """
 from __future__ import annotations
 
-from twilio.twiml.voice_response import Hangup, VoiceResponse
+from twilio.twiml.voice_response import Hangup, Leave, VoiceResponse
 
 from . import flow
 from .flow import Where
@@ -32,6 +32,11 @@ LAST_RESORT = _last_resort()
 # An adviser's leg is joined to the caller when its document ends, so on an error it must hang up:
 # an unscreened leg (perhaps a voicemail) never takes the call, and the caller's <Dial> moves on.
 ADVISER_LEG_HANGUP = str(VoiceResponse().append(Hangup()))
+# A caller waiting in a queue whose wait page failed leaves the queue: the <Enqueue action> then
+# gives the no-adviser path (the error page's keys would not work in a queue).
+LEAVE_QUEUE = str(VoiceResponse().append(Leave()))
+# What a caller being joined to an adviser hears before the join (<Queue url>): nothing, at once.
+JOIN_NOW = str(VoiceResponse())
 
 
 def error_pages(svc) -> dict[str, str]:

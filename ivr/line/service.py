@@ -14,6 +14,7 @@ from ..store.database import Database
 from .adviser import all_prompts
 from .content import Content
 from .flow import Line, Where
+from .ringing import Ringer
 from .speech import RATES, AudioIndex, NoAudio, Speaker
 
 
@@ -28,6 +29,7 @@ class Service:
     link: Links | None = None
     error_pages: dict[str, str] = field(default_factory=dict)  # language -> TwiML, rendered at start-up
     database: Database | None = None
+    ringer: Ringer | None = None  # rings advisers through Twilio's REST API; their state in `database`
 
     def line(self, at: Where) -> Line:
         """What the flow needs at `at`: two small objects, built from whatever audio index is set."""
@@ -78,10 +80,15 @@ _quote = functools.lru_cache(maxsize=1024)(functools.partial(quote, safe=""))
 
 
 def service(app: Flask, settings: Settings, contents: dict[str, Content], clock, audio: AudioIndex | None = None,
-            database: Database | None = None) -> Service:
-    """Build every read-only thing a webhook needs once, so a request only reads them."""
+            database: Database | None = None, http_client=None, background=None) -> Service:
+    """Build every read-only thing a webhook needs once, so a request only reads them.
+
+    `http_client` (a twilio HttpClient) and `background` (how work is run off a webhook's critical
+    path) are for a stand-in for Twilio (ivr/staff/switchboard.py); by default, the real ones.
+    """
     from .safety import error_pages
     svc = Service(settings, contents, audio=audio or NoAudio(), clock=clock, database=database,
+                  ringer=Ringer(settings, database, http_client, background),
                   link=Links.for_app(settings.public_base_url, app),
                   validator=RequestValidator(settings.auth_token) if settings.auth_token else None)
     return replace(svc, error_pages=error_pages(svc))

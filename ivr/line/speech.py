@@ -30,6 +30,9 @@ class AudioIndex(Protocol):
     def generation(self) -> int:
         """A number that changes when the audio may have changed, so pages built from it are rebuilt."""
 
+    def tone_url(self, name: str) -> str | None:
+        """Where Twilio can fetch a built tone (the ringback), or None when it is not built."""
+
 
 class NoAudio:
     """Used before any audio is built: every prompt is spoken with <Say>."""
@@ -46,6 +49,9 @@ class NoAudio:
     def generation(self) -> int:
         return 0
 
+    def tone_url(self, name: str) -> str | None:
+        return None
+
 
 @dataclass(frozen=True)
 class Speaker:
@@ -60,3 +66,11 @@ class Speaker:
             verb.play(url)
         else:
             verb.say(prompt.text, voice=self.content.say_voice, language=self.content.say_language)
+
+    def tone(self, verb: TwiML, name: str, instead: Prompt) -> None:
+        """Nest a built tone in `verb`, or say `instead` when it is not built: never dead air."""
+        url = self.audio.tone_url(name)
+        if url:
+            verb.play(url)
+        else:
+            self.add(verb, instead)

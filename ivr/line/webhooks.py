@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
@@ -17,10 +18,13 @@ from flask import Blueprint, Flask, Request, Response, abort, current_app, reque
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import adviser, flow, safety
+from . import adviser, flow, outcomes, safety, screening, waiting
 from .. import local
 from ..serve import requestlog
+from ..store import waits
 from .flow import Line, Where
+from .outcomes import Outcome
+from .ringing import LegCall
 
 if TYPE_CHECKING:
     from .service import Service
@@ -28,7 +32,9 @@ if TYPE_CHECKING:
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 log = logging.getLogger("ivr.webhooks")
 # Documents played to an adviser's phone, not the caller's.
-ADVISER_LEG = {"voice.adviser_screen", "voice.adviser_accept"}
+ADVISER_LEG = {"voice.adviser_screen", "voice.adviser_accept", "voice.adviser_after"}
+IN_QUEUE = {"voice.adviser_wait", "voice.adviser_wait_key"}  # the caller is waiting in a queue
+TOKEN = re.compile(r"[A-Za-z0-9_-]{16,32}")  # a wait's token, as ringing.Ringer.open makes them
 MAX_DIGITS = 8  # Twilio sends one key (numDigits=1); more is kept short for the flow and the log
 
 
@@ -151,6 +157,16 @@ class Webhook:
     def now(self) -> datetime:
         return self.svc.clock() if self.svc.clock else datetime.now(timezone.utc)
 
+    def token(self) -> str:
+        """The wait this request is about ('' for none or a malformed one)."""
+        token = self.request.args.get("wait", "")
+        return token if TOKEN.fullmatch(token) else ""
+
+    def number(self, name: str, below: int = 1000) -> int | None:
+        """A small whole number from the URL (a leg's position, a wait page's count), else None."""
+        value = self.request.args.get(name, "")
+        return int(value) if value.isascii() and value.isdigit() and int(value) < below else None
+
     def page(self, step: str, key: str = "") -> str:
         # Keyed by the Service in force (one swapped in, in tests, gets fresh pages) and by the
         # audio's generation (a file deleted under a running line is spoken with <Say> at once).
@@ -161,6 +177,10 @@ def safe_answer() -> str:
     """What to send when a webhook fails: help for a caller, a hang-up for an adviser's phone."""
     if request.endpoint in ADVISER_LEG:
         return safety.ADVISER_LEG_HANGUP
+    if request.endpoint in IN_QUEUE:
+        return safety.LEAVE_QUEUE
+    if request.endpoint == "voice.adviser_through":
+        return safety.JOIN_NOW
     return safety.error_page(current_app.extensions.get("ivr"), request.args.get("lang"))
 
 
@@ -202,7 +222,7 @@ def answer(hook: Webhook):
 def key(hook: Webhook):
     pressed = flow.plain_key(hook.digits())
     if pressed in flow.ADVISER_KEYS:
-        return adviser.offer(hook.line, hook.settings, replace(hook.here, misses=0), hook.now())
+        return offer(hook, replace(hook.here, misses=0))
     return hook.page("key", pressed)
 
 
@@ -225,10 +245,76 @@ def status():
     return Response(status=204)
 
 
+# -- Option 9: the caller's side ------------------------------------------------------------
+
+def offer(hook: Webhook, here: Where):
+    """9 or 0 (or "try again"): into a queue of one while every adviser is rung, or why not."""
+    now = hook.now()
+    closed = adviser.unavailable(hook.settings, now)
+    if closed is not None:
+        outcomes.ended(hook.request, closed)
+        return adviser.closed(hook.line, hook.settings, here, now)
+    token = hook.svc.ringer.open(now.timestamp())
+    if not token:
+        outcomes.ended(hook.request, Outcome.ADVISER_SERVICE_FAILED)
+        return adviser.no_adviser(hook.line, hook.settings, here)
+    return waiting.enqueue(hook.line, here, token)
+
+
+def adviser_calls(hook: Webhook, token: str) -> list[LegCall]:
+    """One call for each adviser: the whisper as its URL, and its own status callback."""
+    link, here = hook.line.link, hook.here
+    return [LegCall(i, number, link("voice.adviser_screen", here, wait=token, leg=str(i)),
+                    link("voice.adviser_leg", here, wait=token, leg=str(i)))
+            for i, number in enumerate(hook.settings.advisers)]
+
+
 @bp.post("/adviser")
 @webhook
 def adviser_offer(hook: Webhook):
-    return adviser.offer(hook.line, hook.settings, hook.here, hook.now())
+    return offer(hook, hook.here)
+
+
+@bp.post("/adviser/wait")
+@webhook
+def adviser_wait(hook: Webhook):
+    """Twilio's waitUrl, and each page after it: one ring, unless the wait has ended."""
+    token, page = hook.token(), hook.number("ring") or 0
+    if not token:
+        return waiting.leave()
+    ended = hook.svc.ringer.waiting(token, hook.field("QueueSid")[:34], hook.now().timestamp(),
+                                    lambda: adviser_calls(hook, token))
+    return waiting.leave() if ended else waiting.ring(hook.line, hook.here, token, page)
+
+
+@bp.post("/adviser/wait/key")
+@webhook
+def adviser_wait_key(hook: Webhook):
+    token, page = hook.token(), hook.number("ring") or 0
+    response = waiting.key(hook.line, hook.here, token, page, hook.digits()) if token else None
+    if response is None:
+        if token:
+            hook.svc.ringer.stop(token)
+        return waiting.leave()
+    return response
+
+
+@bp.post("/adviser/over")
+@webhook
+def adviser_over(hook: Webhook):
+    """Twilio's <Enqueue action>: the caller is out of the queue, whichever way."""
+    outcome = hook.svc.ringer.caller_left(hook.token(), hook.field("QueueResult")[:30])
+    outcomes.ended(hook.request, outcome)
+    return waiting.over(hook.line, hook.settings, hook.here, outcome, hook.field("CallStatus"))
+
+
+@bp.post("/adviser/through")
+@webhook
+def adviser_through(hook: Webhook):
+    """<Queue url>: an adviser's <Dial> has taken the caller; nothing to say, join at once."""
+    if hook.token():
+        hook.svc.ringer.through(hook.token())
+    return VoiceResponse()
 
 
 @bp.post("/adviser/done")
@@ -242,22 +328,62 @@ def adviser_done(hook: Webhook):
 @bp.post("/adviser/choice")
 @webhook
 def adviser_choice(hook: Webhook):
-    return adviser.choice(hook.line, hook.settings, hook.here, hook.digits(), hook.now())
+    return adviser.choice(hook.line, hook.settings, hook.here, hook.digits(), lambda here: offer(hook, here))
 
 
 @bp.post("/adviser/silence")
 @webhook
 def adviser_silence(hook: Webhook):
-    return adviser.choice(hook.line, hook.settings, hook.here, "", hook.now())
+    return adviser.choice(hook.line, hook.settings, hook.here, "", lambda here: offer(hook, here))
 
+
+# -- Option 9: an adviser's phone ------------------------------------------------------------
 
 @bp.post("/adviser/screen")
 @webhook
 def adviser_screen(hook: Webhook):
-    return adviser.screen(hook.line, hook.here)
+    """The Url of the call to an adviser's phone: it answered (a person, or a voicemail)."""
+    token, position = hook.token(), hook.number("leg")
+    state = hook.svc.ringer.answered(token, position) if token and position is not None else None
+    if state == waits.RINGING:
+        return screening.whisper(hook.line, hook.here, token, position)
+    return screening.not_wanted(hook.line, "taken" if state == waits.CONNECTED else "gone")
 
 
 @bp.post("/adviser/accept")
 @webhook
 def adviser_accept(hook: Webhook):
-    return adviser.accept(hook.digits())
+    """A key in the whisper: 1 from the first adviser joins the caller; any other key declines."""
+    token, position = hook.token(), hook.number("leg")
+    if hook.digits().strip() != screening.ACCEPT_KEY:
+        return screening.hang_up()
+    if not token or position is None:
+        return screening.not_wanted(hook.line, "gone")
+    join = screening.join(hook.line, hook.here, token, position)  # made first: once claimed, nothing may fail
+    result = hook.svc.ringer.accept(token, position)
+    return join if result == "won" else screening.not_wanted(hook.line, result)
+
+
+@bp.post("/adviser/after")
+@webhook
+def adviser_after(hook: Webhook):
+    """The adviser's <Dial><Queue> ended: after the conversation, or because nobody was there."""
+    status = hook.field("DialCallStatus")
+    token, position = hook.token(), hook.number("leg")
+    if status != "completed" and token and position is not None:
+        hook.svc.ringer.not_joined(token, position)
+    return screening.after(hook.line, status)
+
+
+@bp.post("/adviser/leg")
+def adviser_leg():
+    """The status callback of an adviser's call: the phone is done (busy, no answer, hung up...)."""
+    status = request.form.get("CallStatus", "")[:20]
+    requestlog.note(request, outcome=status)
+    token, position = request.args.get("wait", ""), request.args.get("leg", "")
+    if TOKEN.fullmatch(token) and position.isascii() and position.isdigit() and int(position) < 1000:
+        try:
+            current_app.extensions["ivr"].ringer.leg_status(token, int(position), status)
+        except Exception:  # noqa: BLE001 - Twilio ignores the answer; the wait page has a limit anyway
+            log.exception("adviser leg status failed")
+    return Response(status=204)

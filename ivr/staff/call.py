@@ -16,15 +16,14 @@ from typing import Callable
 import click
 import requests
 
-from ..line import adviser as adviser_mod
 from ..line.content import ContentError
+from .adviser_call import HELP as ADVISER_HELP, Advisers, cannot_apply, parse as parse_advisers
 from .listening import WORDS_PER_MINUTE
 from .inprocess import local_app
 from .keypad import KEYS, SILENCE, Keypad, terminal_keypad
-from .phone import SERVICE, Caller, CallEnded, Remote, audio_words
+from .phone import Caller, CallEnded, Remote, audio_words
+from .switchboard import Switchboard
 from ..settings import UK, SettingsError
-
-OUTCOMES = ("answered", "no-answer", "busy", "failed", "declined")
 
 Echo = Callable[[str], None]
 
@@ -123,27 +122,6 @@ def find_player() -> list[str] | None:
     return [path, "-nodisp", "-autoexit", "-loglevel", "quiet"] if path else None
 
 
-def adviser_leg(caller: Caller, outcome: str, earpiece: Earpiece) -> None:
-    """Play out the <Dial> as Twilio would for `outcome`, including the adviser's whisper."""
-    echo = earpiece.echo
-    echo("(The advisers' phones ring.)")
-    if outcome not in ("answered", "declined"):
-        echo(f"(Twilio reports: {outcome}.)")
-        caller.dial_ends(outcome)
-        return
-    leg = caller.dial_element()[0]  # every adviser hears the same whisper; the first one answers
-    phone = Caller(caller.client, caller.base_url, caller.auth_token, from_number=SERVICE,
-                   call_sid="CA" + "2" * 32, lookup=caller.lookup)
-    phone.post(leg.get("url"), CallStatus="in-progress")
-    echo("Adviser's phone hears: " + " ".join(phone.speech(el) for el in phone.gather()))
-    key = adviser_mod.ACCEPT_KEY if outcome == "answered" else "2"
-    phone.press(key)
-    echo(f"(The adviser presses {key}.)")
-    if outcome == "answered":
-        echo("(You talk to the adviser. Then the adviser hangs up.)")
-    caller.dial_ends("completed" if outcome == "answered" else "no-answer", bridged=outcome == "answered")
-
-
 def move(caller: Caller, key: str, earpiece: Earpiece) -> None:
     """One thing the caller does: a key, or silence until the line moves on."""
     if key == SILENCE:
@@ -154,14 +132,14 @@ def move(caller: Caller, key: str, earpiece: Earpiece) -> None:
         caller.press(key)
 
 
-def follow(caller: Caller, outcome: Callable[[], str], earpiece: Earpiece) -> None:
-    """Speak what the line said, then do what Twilio does next without the caller: ring the
-    advisers for a <Dial>, or fetch the next document for a <Redirect> that no keypad precedes."""
+def follow(caller: Caller, advisers: Advisers, earpiece: Earpiece) -> None:
+    """Speak what the line said, then do what Twilio does next without the caller: the wait while
+    advisers' phones ring, or fetch the next document for a <Redirect> that no keypad precedes."""
     earpiece.speak(caller)
     while not caller.ended and not earpiece.hanging_up():
         verbs = {el.tag: el for el in reversed(list(caller.doc))}  # the first of each verb
-        if "Dial" in verbs:
-            adviser_leg(caller, outcome(), earpiece)
+        if "Enqueue" in verbs or "Dial" in verbs:
+            advisers.wait(caller, advisers.numbers)
         elif "Redirect" in verbs and "Gather" not in verbs:
             caller.post(verbs["Redirect"].text)
         else:
@@ -171,28 +149,28 @@ def follow(caller: Caller, outcome: Callable[[], str], earpiece: Earpiece) -> No
         earpiece.echo("(The line hangs up.)")
 
 
-def scripted(caller: Caller, keys: list[str], outcome: str, earpiece: Earpiece) -> None:
+def scripted(caller: Caller, keys: list[str], advisers: Advisers, earpiece: Earpiece) -> None:
+    advisers.pending = keys = list(keys)  # a star while the phones ring is pressed then, not after
     caller.dial()
-    follow(caller, lambda: outcome, earpiece)
-    for key in keys:
+    follow(caller, advisers, earpiece)
+    while keys:
         if caller.ended:
             return
-        move(caller, key, earpiece)
-        follow(caller, lambda: outcome, earpiece)
+        move(caller, keys.pop(0), earpiece)
+        follow(caller, advisers, earpiece)
     if not caller.ended:
         earpiece.echo("(You hang up.)")
 
 
-def interactive(caller: Caller, outcome: str | None, earpiece: Earpiece, keypad: Keypad) -> None:
+def interactive(caller: Caller, advisers: Advisers, earpiece: Earpiece, keypad: Keypad) -> None:
     """A call from the keyboard: keys count as they are typed, even while the line speaks."""
-    choose = (lambda: outcome) if outcome else (
-        lambda: keypad.ask("The advisers are ringing. What happens?", OUTCOMES, "answered"))
+    advisers.live, advisers.keypad = True, keypad
     enter = "" if keypad.raw else " and Enter"
     click.echo(f"Press a key (0-9, * or #){enter} at any time, even while the line speaks. "
                "Enter alone stays silent; q hangs up.\n")
     earpiece.keypad = keypad
     caller.dial()
-    follow(caller, choose, earpiece)
+    follow(caller, advisers, earpiece)
     while not caller.ended:
         key = keypad.next()
         if key == Keypad.QUIT:
@@ -202,14 +180,17 @@ def interactive(caller: Caller, outcome: str | None, earpiece: Earpiece, keypad:
             click.echo("That is not a key on a phone: use 0-9, * or #.")
             continue
         move(caller, key, earpiece)
-        follow(caller, choose, earpiece)
+        follow(caller, advisers, earpiece)
 
 
 def in_process(at: datetime | None) -> Caller:
-    """A caller wired to the app built from this computer's settings, as the local preview."""
-    app = local_app(**({"CLOCK": lambda: at} if at is not None else {}))
-    # The preview's links are paths; the caller reaches them at the test client's own address.
-    return Caller(app.test_client(), "http://localhost", "", lookup=play_lookup(app))
+    """A caller wired to the app built from this computer's settings, as the local preview, with
+    Twilio's part (queues, advisers' phones, the REST API) played by the switchboard stand-in."""
+    board = Switchboard.for_preview(start=at or datetime.now(UK))
+    app = local_app(**board.preview_config())
+    board.connect(app.test_client())
+    board.lookup = play_lookup(app)
+    return board.caller()
 
 
 def play_lookup(app) -> Callable[[str], str | None]:
@@ -229,8 +210,10 @@ def local_lookup() -> Callable[[str], str | None] | None:
 @click.argument("url", required=False)
 @click.option("--keys", help="Press these keys in turn and print what was said, e.g. 1,2,#. "
               "An empty key (1,,#) or 'wait' stays silent.")
-@click.option("--adviser", "outcome", type=click.Choice(OUTCOMES),
-              help="What happens when the advisers' phones ring (a live call asks; --keys assumes answered).")
+@click.option("--adviser", "phones", metavar="BEHAVIOURS",
+              help=ADVISER_HELP + ". A live call asks; --keys assumes every adviser answers.")
+@click.option("--api", type=click.Choice(["ok", "down", "refuses", "rate-limited", "slow"]), default="ok",
+              show_default=True, help="How Twilio's REST API behaves when the line rings advisers (in-process).")
 @click.option("--at", type=click.DateTime(["%Y-%m-%d %H:%M"]),
               help="Pretend it is this UK date and time, e.g. '2026-12-25 10:00' (in-process only).")
 @click.option("--public-url", help="The address the server believes it has (its PUBLIC_BASE_URL), "
@@ -240,22 +223,26 @@ def local_lookup() -> Callable[[str], str | None] | None:
 @click.option("--fast", is_flag=True, help="Show each prompt at once instead of at speaking speed.")
 @click.option("--play/--no-play", default=None, help="Play built audio through the speakers "
               "(default: yes, for a live call with ffplay installed).")
-def call(url, keys, outcome, at, public_url, auth_token, fast, play):
+def call(url, keys, phones, api, at, public_url, auth_token, fast, play):
     """Ring the line and hear it, in this terminal.
 
     Without URL the line runs inside this command, from this computer's settings and content.
     With URL (like http://localhost:8000) it rings a running line.
+
+    While advisers' phones ring, star stops waiting: --keys 9,* presses it then.
     """
     script = parse_keys(keys) if keys is not None else None
+    scripts = parse_advisers(phones) if phones else None
     play = play if play is not None else script is None
     earpiece = Earpiece(click.echo, pace=script is None and not fast, player=find_player() if play else None)
     try:
         caller = connect(url, at, public_url, auth_token)
+        advisers = adviser_side(caller, scripts, api, remote=url is not None, live=script is None)
         if script is None:
             with terminal_keypad() as keypad:
-                interactive(caller, outcome, earpiece, keypad)
+                interactive(caller, advisers, earpiece, keypad)
         else:
-            scripted(caller, script, outcome or "answered", earpiece)
+            scripted(caller, script, advisers, earpiece)
     except (SettingsError, ContentError) as exc:
         raise click.ClickException(f"The line cannot start, so it cannot be called.\n{exc}")
     except requests.ConnectionError:
@@ -273,4 +260,26 @@ def connect(url: str | None, at: datetime | None, public_url: str | None, auth_t
         return in_process(at.replace(tzinfo=UK) if at else None)
     if at is not None:
         raise click.UsageError("--at only works without a URL: a running line keeps its own clock.")
-    return Caller(Remote(url), (public_url or url).rstrip("/"), auth_token, lookup=local_lookup())
+    # A running line's queue pages are followed here; its advisers are rung by Twilio itself.
+    board = Switchboard(Remote(url), (public_url or url).rstrip("/"), auth_token=auth_token)
+    board.lookup = local_lookup()
+    return board.caller()
+
+
+def adviser_side(caller: Caller, phones, api: str, remote: bool, live: bool) -> Advisers:
+    """The advisers' phones for this call (a scripted call: all answer unless told), and a plain
+    note when --adviser cannot apply."""
+    board = caller.board
+    board.api = api
+    service = None if remote else board.client.application.extensions["ivr"]
+    numbers = service.settings.advisers if service else ()
+    if phones or api != "ok":
+        note = cannot_apply(service.settings if service else None, board.clock(), remote)
+        if note:
+            click.echo(f"({note})")
+    if phones is None and not live:
+        phones = parse_advisers(",".join(["answers"] * len(numbers))) if numbers else None
+    advisers = Advisers(board, click.echo, phones, numbers=numbers)
+    if phones and numbers:
+        advisers.script(numbers)
+    return advisers

@@ -77,23 +77,30 @@ def guidance_nodes(content: Content, audio: AudioIndex) -> Graph:
 
 
 def adviser_nodes() -> Graph:
-    """The adviser path as adviser.py runs it: the same for every content file."""
+    """The adviser path as the line runs it (ivr/line/waiting.py, ringing.py, screening.py): the
+    same for every content file."""
     def node(id_, label, kind, layer):
         return Node(id_, label, kind, layer, "adviser")
     nodes = [
         node("a_press", "Key 9 or 0, from anywhere: talk to an adviser", "adviser", 1),
         node("a_open", "Are advisers answering now?", "choice", 2),
-        node("a_ring", "Advisers' phones ring; an adviser presses 1 to take the call", "adviser", 3),
+        node("a_wait", "Waiting in a queue of one: UK ringing, and \"to stop waiting, press star\" "
+             "about every 20 seconds", "adviser", 3),
         node("a_closed", "Closed: the opening hours, what to do in danger, the helpline number", "adviser", 3),
-        node("a_talk", "Talking to an adviser", "adviser", 4),
+        node("a_phones", "Every adviser's phone rings, each as a call of its own: press 1 to take it "
+             "(a voicemail ends only its own call)", "adviser", 4),
+        node("a_talk", "Talking to the first adviser to press 1; the other phones stop", "adviser", 5),
         node("a_none", "No adviser answered: what to do in danger, the helpline number (key 3 says it again)",
-             "adviser", 4),
-        node("a_back", "Back to the guidance, where the caller was", "adviser", 5),
+             "adviser", 5),
+        node("a_back", "Back to the guidance, where the caller was", "adviser", 6),
     ]
-    edges = [Edge("a_press", "a_open"), Edge("a_open", "a_ring", "yes"), Edge("a_open", "a_closed", "no"),
-             Edge("a_ring", "a_none", "no answer, busy, or star"), Edge("a_ring", "a_talk", "answered"),
-             Edge("a_closed", "a_back"), Edge("a_none", "a_ring", "key 1: try again"),
+    edges = [Edge("a_press", "a_open"), Edge("a_open", "a_wait", "yes"), Edge("a_open", "a_closed", "no"),
+             Edge("a_wait", "a_phones"), Edge("a_phones", "a_none", "none presses 1, or star"),
+             Edge("a_phones", "a_talk", "one presses 1"),
+             Edge("a_talk", "a_goodbye"),
+             Edge("a_closed", "a_back"), Edge("a_none", "a_wait", "key 1: try again"),
              Edge("a_none", "a_back", "key 2")]
+    nodes.append(node("a_goodbye", "After the conversation: goodbye", "adviser", 6))
     return Graph(nodes, edges)
 
 

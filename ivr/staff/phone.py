@@ -25,6 +25,9 @@ KNOWN_ATTRIBUTES = {
     "Pause": {"length"},
     "Redirect": {"method"},
     "Hangup": set(),
+    "Enqueue": {"action", "method", "waitUrl", "waitUrlMethod", "maxQueueSize", "workflowSid"},
+    "Leave": set(),
+    "Queue": {"url", "method", "reservationSid", "postWorkActivitySid"},
     "Dial": {"action", "answerOnBridge", "callerId", "hangupOnStar", "method", "record", "recordingStatusCallback",
              "recordingStatusCallbackMethod", "recordingStatusCallbackEvent", "recordingTrack", "ringTone",
              "timeLimit", "timeout", "trim", "sequential", "referUrl", "referMethod", "events"},
@@ -37,6 +40,7 @@ KNOWN_ATTRIBUTES = {
     "break": {"strength", "time"},
 }
 
+RINGING = "(ringing)"  # how a transcript shows the ringback tone
 SERVICE = "+442079460001"  # Ofcom drama-range numbers (020 7946 0xxx): never a real person
 CALLER = "+442079460123"
 
@@ -61,6 +65,9 @@ class Caller:
     # Maps a <Play> URL back to the words it says (None when unknown), so a transcript reads as speech.
     lookup: Callable[[str], str | None] | None = None
     played: list[str] = field(default_factory=list)     # <Play> URLs in the latest document
+    # Twilio's part beyond following documents (queues, advisers' phones, the REST API), when set:
+    # a `switchboard.Switchboard`, which runs the call from an <Enqueue> or a <Dial>.
+    board: object | None = None
 
     def __post_init__(self):
         if self.lookup is None:
@@ -102,6 +109,8 @@ class Caller:
         self.played = [(el.text or "").strip() for el in self.doc.iter() if el.tag == "Play"]
         self.heard += self.last
         self.ended = self.ends_call(self.doc)
+        if self.board is not None:
+            self.board.follow(self)
         return self.doc
 
     def speech(self, element: ET.Element) -> str:
@@ -115,7 +124,7 @@ class Caller:
     def ends_call(doc: ET.Element) -> bool:
         """Twilio hangs up after <Hangup>, or when a document runs out of verbs."""
         verbs = [el.tag for el in doc]
-        return not verbs or verbs[-1] == "Hangup" or not {"Gather", "Dial", "Redirect"} & set(verbs)
+        return not verbs or verbs[-1] == "Hangup" or not {"Gather", "Dial", "Redirect", "Enqueue"} & set(verbs)
 
     # -- The caller's side ---------------------------------------------------------------
     def dial(self) -> "Caller":
@@ -128,9 +137,19 @@ class Caller:
         return gathers[0]
 
     def press(self, key: str) -> "Caller":
+        if self.board is not None and self.board.holds(self):
+            self.board.press(self, key)  # waiting in a queue: only a <Gather> there hears it
+            return self
         gather = self.gather()
         assert gather.get("finishOnKey") == "", "hash would end input instead of reaching the line"
         self.post(gather.get("action"), Digits=key, FinishedOnKey="")
+        return self
+
+    def hang_up(self) -> "Caller":
+        """Put the phone down; Twilio tells the line where it matters (a queue, a <Dial>, a conversation)."""
+        if self.board is not None:
+            self.board.hang_up(self)
+        self.ended = True
         return self
 
     def wait(self) -> "Caller":
@@ -175,10 +194,11 @@ def audio_words(service) -> Callable[[str], str | None]:
     """URL of a built prompt -> its words. Matched on the file name, which carries a hash of the
     words, so it holds whatever address the audio was reached at (the local preview's links are
     paths; a remote line's follow its own address)."""
+    from ..audio import tones
     from ..line.adviser import all_prompts
     from ..line.speech import RATES
 
-    words = {}
+    words = {tone.file: RINGING for tone in tones.TONES.values()}
     for content in service.contents.values():
         for rate in RATES:
             for prompt in all_prompts(content, service.settings):

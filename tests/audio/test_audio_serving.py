@@ -8,6 +8,7 @@ import pytest
 
 from ivr.audio.build import items
 from ivr.audio.manifest import Manifest
+from ivr.staff.phone import RINGING
 from ..caller import Caller
 from ..conftest import BASE, TOKEN
 from ..line.test_call_flow import all_states, arrive
@@ -26,20 +27,27 @@ def says(caller) -> list[str]:
     return [el.text for el in caller.doc.iter() if el.tag == "Say"]
 
 
-def test_a_walk_through_the_line_plays_audio_for_every_prompt(audio_app):
-    client = audio_app.test_client()
+def test_a_walk_through_the_line_plays_audio_for_every_prompt(audio_app, board):
     played = set()
     for node, how in all_states(audio_app):
-        caller = arrive(Caller(client, BASE, TOKEN), audio_app, node, how)
+        caller = arrive(board.caller(), audio_app, node, how)
         assert not says(caller), (node, how, says(caller))
         played.update(caller.played)
         caller.press("9")
+        board.advance(1)
         assert not says(caller) and caller.said("Connecting you to an adviser.")
-        caller.dial_ends("no-answer")
+        board.advance(6)
+        assert caller.last == [RINGING]  # the built ringback, not <Say>
+        played.update(caller.played)
+        assert board.settle(until=lambda: not board.holds(caller))  # nobody answers
         assert not says(caller) and caller.said("The National Domestic Abuse Helpline")
         played.update(caller.played)
     assert all(url.startswith(f"{BASE}/audio/") for url in played)
     assert len(played) >= 35
+    tone = next(url for url in played if "/audio/tones/" in url)
+    response = audio_app.test_client().get(tone.removeprefix(BASE))
+    assert response.status_code == 200 and response.mimetype == "audio/wav"
+    assert "immutable" in response.headers["Cache-Control"]
 
 
 def test_a_prompt_whose_file_was_deleted_is_spoken_with_say(make_app, audio_copy, caplog):

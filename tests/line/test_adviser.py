@@ -1,15 +1,16 @@
 """Option 9: a caller reaches a live adviser safely, and every way it can end leads somewhere.
 
-Calls are walked as Twilio would make them: the caller's webhooks, the <Dial> action with
-each DialCallStatus, and the adviser's own leg hearing the whisper through <Number url>.
+Calls are walked as Twilio would make them, by the switchboard stand-in (ivr/staff/switchboard.py):
+the caller's webhooks, the queue's wait pages and keys, each adviser's phone rung by a REST call
+of its own hearing the whisper, and the status callbacks. Whole scenarios (several advisers and
+callers, faults, two servers) are in test_adviser_queue.py.
 """
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
@@ -17,15 +18,14 @@ from hypothesis import given, settings as hsettings, strategies as st
 from ivr.line import adviser
 from ivr.line.content import load
 from ivr.settings import END_OF_DAY, PACKAGE_DIR, Opening, from_env
+from ivr.staff.phone import RINGING
 from ..caller import CALLER, SERVICE, Caller
-from ..conftest import BASE, TOKEN, settings as line_settings
+from ..conftest import BASE, settings as line_settings
 
 UTC = timezone.utc
 ADVISERS = ("+442079460901", "+442079460902")
-DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
-NOT_BRIDGED = [(s, False) for s in DIAL_STATUSES] + [("completed", None)]  # None: DialBridged not sent
 HOURS = "Mon-Fri 09:00-17:00"
-CONNECTING = "Connecting you to an adviser. You will hear ringing."
+CONNECTING = "Connecting you to an adviser. You will hear ringing. To stop waiting, press star."
 NO_ANSWER = "Sorry, no adviser could answer just now."
 EMERGENCY = ("If you are in danger, hang up and call nine nine nine.",
              "If you are on a mobile and cannot speak, call nine nine nine and stay on the line.",
@@ -34,6 +34,7 @@ HELPLINE_SAID = "oh, eight, oh, eight. two, oh, oh, oh. two, four, seven"
 CHOICES = ("To try an adviser again, press 1.", "To go back to the guidance, press 2.",
            "To hear the helpline number again, press 3.")
 WHISPER = "A call from the helpline. Press 1 to take it."
+UNANSWERED = ["busy", "no-answer", "fails", "declines", "voicemail", "off", "whisper-fails"]
 
 
 def at(*parts) -> datetime:
@@ -44,41 +45,34 @@ A_TUESDAY_NOON = at(2026, 11, 24, 12, 0)  # GMT, mid-week, mid-day
 
 
 @pytest.fixture
-def line(make_app):
-    """line(when, **settings) -> a caller on a line whose clock says `when`."""
+def line(make_app, board):
+    """line(when, **settings) -> a caller on a line whose clock (the switchboard's) starts at `when`."""
     def make(when: datetime = A_TUESDAY_NOON, **overrides) -> Caller:
         overrides.setdefault("ADVISER_HOURS", HOURS)
-        app = make_app(CLOCK=lambda: when, **overrides)
-        return Caller(app.test_client(), base_url=BASE, auth_token=TOKEN)
+        board.start = when
+        make_app(**overrides)
+        return board.caller()
     return make
 
 
-@dataclass
-class AdviserPhone(Caller):
-    """An adviser's phone: Twilio's child leg, calling the screening url when answered."""
-    adviser: str = ADVISERS[0]
-
-    def params(self, **extra) -> dict[str, str]:
-        return {"CallSid": "CA" + "9" * 32, "ParentCallSid": "CA" + "0" * 32, "AccountSid": "AC" + "1" * 32,
-                "From": SERVICE, "Caller": SERVICE, "To": self.adviser, "Called": self.adviser,
-                "CallStatus": "in-progress", "Direction": "outbound-dial", "ApiVersion": "2010-04-01", **extra}
-
-    def answers(self, leg: ET.Element) -> "AdviserPhone":
-        self.post(leg.get("url"))
-        return self
-
-    def stays_silent(self) -> "AdviserPhone":
-        """No key: Twilio runs what follows the <Gather>; it must hang up, never join."""
-        verbs = [el.tag for el in self.doc]
-        rest = verbs[verbs.index("Gather") + 1:]
-        assert rest and rest[-1] == "Hangup" and not {"Redirect", "Gather", "Dial"} & set(rest), rest
-        self.last = [self.speech(el) for el in self.doc if el.tag in ("Say", "Play")]
-        return self
-
-
 def press_nine(caller: Caller) -> Caller:
+    """Dial, press 9, and hear the first wait page (or whatever else the line says)."""
     caller.dial().press("9")
+    caller.board.advance(0.5)
     return caller
+
+
+def out_of_the_queue(caller: Caller, seconds: float = 120) -> Caller:
+    """Let the wait run (from a press of 9 just now) until the caller is out of the queue."""
+    caller.board.advance(0.5)
+    assert caller.board.settle(until=lambda: not caller.board.holds(caller), seconds=seconds), \
+        "\n".join(caller.board.report())
+    return caller
+
+
+def rest_calls(board) -> list[dict]:
+    """The calls the line asked Twilio's REST API to make, as sent."""
+    return [data for _, method, uri, data in board.requests if method == "POST" and uri.endswith("/Calls.json")]
 
 
 def says_no_adviser_path(caller: Caller) -> None:
@@ -92,7 +86,8 @@ def says_no_adviser_path(caller: Caller) -> None:
 
 
 def is_closed_path(caller: Caller) -> None:
-    assert not [el for el in caller.doc.iter() if el.tag == "Dial"], "a Dial was attempted"
+    assert not [el for el in caller.doc.iter() if el.tag in ("Dial", "Enqueue")], "advisers were rung"
+    assert not caller.board.requests, "the REST API was used"
     assert caller.said("Our advisers cannot take calls right now.")
     for sentence in EMERGENCY:
         assert caller.said(sentence), sentence
@@ -100,118 +95,174 @@ def is_closed_path(caller: Caller) -> None:
     assert not caller.ended
 
 
-# -- The Dial itself --------------------------------------------------------------------------
-
-@pytest.mark.parametrize("advisers", ["+442079460901,+442079460902", "02079460901",
-                                      "+442079460901,sip:adviser@pbx.example.org,client:adviser_1"])
-def test_every_dial_shows_the_service_number_has_action_timeout_and_no_recording(line, advisers):
-    caller = press_nine(line(ADVISER_NUMBERS=advisers, ADVISER_RING_SECONDS="20"))
-    dials = [el for el in caller.doc.iter() if el.tag == "Dial"]
-    assert len(dials) == 1
-    dial = dials[0]
-    assert dial.get("callerId") == SERVICE
-    assert urlsplit(dial.get("action")).path == "/voice/adviser/done"
-    assert dial.get("method") == "POST"
-    assert dial.get("timeout") == "20"
-    assert dial.get("record") == "do-not-record"
-    assert not {"recordingStatusCallback", "trim"} & set(dial.attrib)
-    assert dial.get("answerOnBridge") == "true" and dial.get("ringTone") == "uk"
-    assert dial.get("hangupOnStar") == "true"
-    legs = list(dial)
-    assert len(legs) == len(advisers.split(","))
-    for leg in legs:
-        assert leg.tag in ("Number", "Sip", "Client")
-        assert urlsplit(leg.get("url")).path == "/voice/adviser/screen"
-        assert leg.get("method") == "POST"
+def is_ringing(caller: Caller) -> bool:
+    return caller.board.queued(caller) and bool(rest_calls(caller.board))
 
 
-def test_sip_and_client_advisers_stand_in_for_numbers(line):
-    caller = press_nine(line(ADVISER_NUMBERS="sip:adviser@pbx.example.org,client:adviser_1"))
-    legs = {el.tag: (el.text or "").strip() for el in caller.dial_element()}
-    assert legs == {"Sip": "sip:adviser@pbx.example.org", "Client": "adviser_1"}
+# -- Waiting in a queue of one ----------------------------------------------------------------
+
+def test_pressing_9_puts_the_caller_in_a_queue_named_by_a_random_token(line):
+    caller = line()
+    caller.dial().press("9")
+    (enqueue,) = caller.doc
+    assert enqueue.tag == "Enqueue"
+    token = enqueue.text
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", token)
+    assert re.sub(r"\D", "", CALLER)[-6:] not in token and caller.call_sid not in ET.tostring(enqueue, "unicode")
+    for attribute in ("action", "waitUrl"):
+        parts = urlsplit(enqueue.get(attribute))
+        assert parse_qs(parts.query)["wait"] == [token] and parse_qs(parts.query)["lang"] == ["en-GB"]
+    assert urlsplit(enqueue.get("waitUrl")).path == "/voice/adviser/wait"
+    assert urlsplit(enqueue.get("action")).path == "/voice/adviser/over"
+    assert enqueue.get("method") == enqueue.get("waitUrlMethod") == "POST"
+    other = line().dial().press("9")
+    assert other.doc[0].text != token  # every wait its own queue
 
 
-def test_numbers_are_dialled_in_e164_however_they_were_written(line):
-    caller = press_nine(line(ADVISER_NUMBERS="020 7946 0901, 0044 20 7946 0902"))
-    assert [el.text for el in caller.dial_element()] == list(ADVISERS)
-
-
-def test_the_caller_hears_connecting_then_ringing_never_music(line):
+def test_the_caller_hears_connecting_then_uk_ringing_with_keys_live(line):
     caller = press_nine(line())
-    assert caller.last == [f"{CONNECTING} To stop waiting, press star."]
-    assert [el.tag for el in caller.doc] == ["Say", "Dial"]  # no <Play> of hold music, no queue
-    assert caller.dial_element().get("ringTone") == "uk"
+    assert caller.last == [CONNECTING]
+    caller.board.advance(7)
+    assert caller.last == ["Still ringing."]  # no audio built: words stand in for the tone
+    gather = caller.gather()
+    assert gather.get("numDigits") == "1" and gather.get("finishOnKey") == "" and gather.get("timeout") == "1"
+    assert [el.tag for el in caller.doc] == ["Gather", "Redirect"]
+    assert urlsplit(caller.doc[1].text).path == "/voice/adviser/wait"
+
+
+def test_with_audio_built_the_ringing_is_the_built_uk_tone_never_music(make_app, board, built_audio):
+    make_app(AUDIO_DIR=str(built_audio), TTS_ENGINE="piper")
+    caller = press_nine(board.caller())
+    board.advance(20)
+    assert caller.last[-1] == RINGING
+    assert all(url.rsplit("/", 2)[-2] in ("audio", "tones") for url in caller.played)
+    assert "/audio/tones/ringback-uk." in caller.played[-1]
+
+
+def test_to_stop_waiting_press_star_is_said_about_every_20_seconds(line):
+    caller = press_nine(line(ADVISER_RING_SECONDS="60"))
+    caller.board.advance(60)
+    assert caller.board.queued(caller)
+    reminders = [h for h in caller.heard if h == "To stop waiting, press star."]
+    assert 2 <= len(reminders) <= 4, caller.heard[-20:]
+
+
+def test_each_adviser_is_rung_by_a_rest_call_of_its_own_from_the_service_number(line):
+    caller = press_nine(line(ADVISER_RING_SECONDS="20"))
+    calls = rest_calls(caller.board)
+    assert [c["To"] for c in calls] == list(ADVISERS)
+    token = caller.board.calls[caller.call_sid].queue.name
+    for i, call in enumerate(calls):
+        assert call["From"] == SERVICE and call["Timeout"] == 20 and call["Method"] == "POST"
+        assert call["Record"] is False or call["Record"] == "false"
+        whisper, status = urlsplit(call["Url"]), urlsplit(call["StatusCallback"])
+        assert (whisper.path, status.path) == ("/voice/adviser/screen", "/voice/adviser/leg")
+        for query in (parse_qs(whisper.query), parse_qs(status.query)):
+            assert query["wait"] == [token] and query["leg"] == [str(i)] and query["rate"] == ["normal"]
+        assert call["StatusCallbackEvent"] == ["completed"]
+
+
+@pytest.mark.parametrize("written,dialled", [
+    ("020 7946 0901, 0044 20 7946 0902", ["+442079460901", "+442079460902"]),
+    ("+442079460901,sip:adviser@pbx.example.org,client:adviser_1",
+     ["+442079460901", "sip:adviser@pbx.example.org", "client:adviser_1"])])
+def test_numbers_are_rung_in_e164_and_sip_and_client_advisers_as_written(line, written, dialled):
+    caller = press_nine(line(ADVISER_NUMBERS=written))
+    assert [c["To"] for c in rest_calls(caller.board)] == dialled
 
 
 @pytest.mark.parametrize("key", ["9", "0"])
 def test_both_adviser_keys_ring_from_the_no_adviser_choices_too(line, key):
-    caller = press_nine(line())
-    caller.dial_ends("no-answer", bridged=False)
-    caller.press(key)
-    assert caller.said(CONNECTING)
-    assert caller.dial_element() is not None
-
-
-# -- Every outcome has a path -----------------------------------------------------------------
-
-def test_bridged_and_finished_says_goodbye_and_hangs_up(line):
-    caller = press_nine(line())
-    caller.dial_ends("completed", bridged=True)
-    assert caller.last == ["Thank you for calling. Goodbye."]
-    assert [el.tag for el in caller.doc] == ["Say", "Hangup"]
-    assert caller.ended
-
-
-@pytest.mark.parametrize("status,bridged", NOT_BRIDGED)
-def test_every_unbridged_outcome_gives_the_no_adviser_path(line, status, bridged):
-    caller = press_nine(line())
-    caller.dial_ends(status, bridged=bridged)
+    caller = out_of_the_queue(press_nine(line()))
     says_no_adviser_path(caller)
+    caller.press(key)
+    caller.board.advance(0.5)
+    assert caller.said(CONNECTING) and caller.board.queued(caller)
 
 
-@pytest.mark.parametrize("status", DIAL_STATUSES)
-@pytest.mark.parametrize("call_status", ["completed", "canceled"])
-def test_a_caller_who_hangs_up_while_it_rings_gets_nothing_further(line, status, call_status):
+# -- Every way a wait ends has a path ----------------------------------------------------------
+
+def test_an_adviser_who_presses_1_is_joined_and_after_the_talk_the_caller_hears_goodbye(line):
+    caller = line()
+    caller.board.script(ADVISERS[0], "answers")
+    press_nine(caller)
+    assert caller.board.settle(until=lambda: caller.board.talking(caller) is not None)
+    assert caller.board.talking(caller) == ADVISERS[0]
+    out_of_the_queue(caller)  # the adviser hangs up after a minute
+    assert caller.last == ["Thank you for calling. Goodbye."]
+    assert [el.tag for el in caller.doc] == ["Say", "Hangup"] and caller.ended
+
+
+@pytest.mark.parametrize("phone", UNANSWERED)
+def test_every_way_no_adviser_takes_the_call_gives_the_no_adviser_path(line, phone):
+    caller = line()
+    for number in ADVISERS:
+        caller.board.script(number, phone)
+    out_of_the_queue(press_nine(caller))
+    says_no_adviser_path(caller)
+    assert caller.board.talking(caller) is None and all(leg.ended for leg in caller.board.legs())
+
+
+def test_star_while_it_rings_stops_the_phones_and_gives_the_choices(line):
     caller = press_nine(line())
-    caller.post(caller.dial_element().get("action"), DialCallStatus=status, CallStatus=call_status)
-    assert caller.last == []
+    caller.board.advance(4)
+    caller.press("*")
+    assert caller.last[0] == "You have stopped waiting."
+    for sentence in (*EMERGENCY, *CHOICES):
+        assert caller.said(sentence), sentence
+    assert " ".join(caller.last).count(HELPLINE_SAID) == 2
+    caller.board.advance(1)
+    assert {leg.status for leg in caller.board.legs()} == {"canceled"}
+
+
+def test_a_wrong_key_while_it_rings_says_so_and_the_wait_goes_on(line):
+    caller = press_nine(line())
+    caller.board.advance(9)
+    caller.press("5")
+    caller.board.advance(1)
+    assert caller.last[:2] == ["Sorry, that key does nothing here.", "To stop waiting, press star."]
+    assert caller.board.queued(caller)
+
+
+def test_a_caller_who_hangs_up_while_it_rings_stops_every_phone(line):
+    caller = press_nine(line())
+    caller.board.advance(5)
+    caller.hang_up()
+    caller.board.advance(1)
+    assert {leg.status for leg in caller.board.legs()} == {"canceled"}
     assert [el.tag for el in caller.doc] == ["Hangup"]
 
 
-@pytest.mark.parametrize("status,bridged", [*NOT_BRIDGED, *((s, True) for s in DIAL_STATUSES)])
-def test_the_dial_action_never_rings_again_by_itself(line, status, bridged):
-    """Pressing 9 over and over cannot ring advisers in a loop: each attempt ends on a path the
-    caller hears, and only a key press on the no-adviser choices rings again."""
-    caller = press_nine(line())
-    caller.dial_ends(status, bridged=bridged)
-    assert "Dial" not in {el.tag for el in caller.doc.iter()}
-
-
-def test_pressing_nine_again_and_again_hears_the_no_adviser_path_between_every_ring(line):
-    caller = press_nine(line())
-    for _ in range(5):
-        assert caller.dial_element() is not None
-        caller.dial_ends("completed", bridged=False)  # e.g. star while ringing, or every leg declined
+def test_nothing_rings_again_by_itself(line):
+    """However a wait ends, only a key press on the no-adviser choices rings again."""
+    caller = line()
+    for number in ADVISERS:
+        caller.board.script(number, "busy")
+    press_nine(caller)
+    for _ in range(3):
+        out_of_the_queue(caller)
         says_no_adviser_path(caller)
-        caller.press("9")
-    assert caller.heard.count(NO_ANSWER) == 5
+        rung = len(rest_calls(caller.board))
+        caller.board.advance(30)
+        assert len(rest_calls(caller.board)) == rung and not caller.board.holds(caller)
+        caller.press("1")
+    assert caller.heard.count(NO_ANSWER) == 3
 
 
 def test_the_no_adviser_choices_lead_back_to_where_the_caller_was(line):
     caller = line().dial()
     caller.press("3").press("9")  # arrest and bail, then an adviser
-    caller.dial_ends("busy", bridged=False)
+    out_of_the_queue(caller)
     caller.press("2")
     assert caller.last[0].startswith("If your partner is arrested")
     caller.press("9")
-    caller.dial_ends("failed", bridged=False)
+    out_of_the_queue(caller)
     caller.press("*")
     assert caller.last[0].startswith("If your partner is arrested")
 
 
 def test_the_helpline_number_again_and_hash_repeat(line):
-    caller = press_nine(line())
-    caller.dial_ends("no-answer", bridged=False)
+    caller = out_of_the_queue(press_nine(line()))
     caller.press("3")
     assert " ".join(caller.last).count(HELPLINE_SAID) == 2
     assert caller.said(CHOICES[0])
@@ -220,114 +271,108 @@ def test_the_helpline_number_again_and_hash_repeat(line):
 
 
 def test_eight_on_the_no_adviser_choices_goes_to_the_main_menu(line):
-    caller = press_nine(line()).dial_ends("no-answer").press("8")
+    caller = out_of_the_queue(press_nine(line())).press("8")
     assert caller.last[0] == "Main menu."
 
 
 @pytest.mark.parametrize("written", ["+44 808 2000 247", "+448082000247", "08082000247"])
 def test_a_helpline_written_any_valid_way_is_said_as_a_uk_caller_dials_it(line, written):
-    caller = press_nine(line(HELPLINE_NUMBER=written)).dial_ends("no-answer")
+    caller = out_of_the_queue(press_nine(line(HELPLINE_NUMBER=written)))
     said = " ".join(caller.last)
     assert "four, four" not in said
     assert "oh, eight, oh, eight" in said and "two, four, seven" in said
 
 
 def test_try_again_rings_again_and_silence_never_ends_the_call(line):
-    caller = press_nine(line())
-    caller.dial_ends("no-answer", bridged=False)
+    caller = out_of_the_queue(press_nine(line()))
     for _ in range(6):
         caller.wait()
         assert not caller.ended and caller.said(CHOICES[0])
     caller.press("1")
-    assert caller.dial_element() is not None
+    caller.board.advance(0.5)
+    assert caller.said(CONNECTING)
 
 
 def test_a_wrong_key_on_the_choices_says_so(line):
-    caller = press_nine(line())
-    caller.dial_ends("no-answer", bridged=False)
+    caller = out_of_the_queue(press_nine(line()))
     caller.press("7")
     assert caller.last[0] == "Sorry, that key does nothing here."
     assert caller.said(CHOICES[1])
 
 
 def test_the_caller_never_hears_an_adviser_number_or_address(line):
-    caller = press_nine(line(ADVISER_NUMBERS="+442079460901,sip:jo@pbx.example.org,client:jo"))
-    caller.dial_ends("no-answer", bridged=False)
-    caller.press("1")
-    caller.dial_ends("completed", bridged=True)
+    caller = line(ADVISER_NUMBERS="+442079460901,sip:jo@pbx.example.org,client:jo")
+    caller.board.script("+442079460901", "answers")
+    out_of_the_queue(press_nine(caller))
     heard = " ".join(caller.heard).lower()
     assert not re.search(r"\d{3}|sip|client|jo\b|pbx", heard), heard
 
 
-# -- Screening: the adviser's leg ---------------------------------------------------------------
+# -- The adviser's phone -----------------------------------------------------------------------
 
-def test_an_adviser_hears_the_whisper_and_pressing_1_joins_the_call(line):
-    caller = press_nine(line())
-    phone = AdviserPhone(caller.client, BASE, TOKEN).answers(caller.dial_element()[0])
-    gather = phone.gather()
-    assert [el.text for el in gather] == [WHISPER]
-    assert gather.get("numDigits") == "1" and gather.get("input") == "dtmf"
-    assert int(gather.get("timeout")) <= 10
-    phone.press("1")
-    assert list(phone.doc) == []  # an empty document ends the leg's TwiML: Twilio joins the call
-    caller.dial_ends("completed", bridged=True)
-    assert caller.last == ["Thank you for calling. Goodbye."]
+def test_an_adviser_hears_the_whisper_and_only_pressing_1_joins(line):
+    caller = line()
+    caller.board.script(ADVISERS[0], "answers")
+    press_nine(caller)
+    caller.board.settle(until=lambda: caller.board.talking(caller) is not None)
+    leg = caller.board.legs(ADVISERS[0])[0]
+    assert leg.heard == [WHISPER]
+    assert [r for r in caller.board.report() if "presses 1" in r]
 
 
-@pytest.mark.parametrize("key", ["2", "9", "*", "#", "0"])
-def test_an_adviser_pressing_another_key_declines_and_the_caller_hears_the_no_adviser_path(line, key):
-    caller = press_nine(line())
-    phone = AdviserPhone(caller.client, BASE, TOKEN).answers(caller.dial_element()[1])
-    phone.press(key)
-    assert [el.tag for el in phone.doc] == ["Hangup"]
-    caller.dial_ends("completed", bridged=False)  # every leg hung up during screening
-    says_no_adviser_path(caller)
+@pytest.mark.parametrize("phone", ["declines", "voicemail-after=3", "off"])
+def test_another_key_or_no_key_hangs_up_that_phone_only(line, phone):
+    caller = line()
+    caller.board.script(ADVISERS[0], phone)
+    caller.board.script(ADVISERS[1], "answers-after=12")
+    press_nine(caller)
+    assert caller.board.settle(until=lambda: caller.board.talking(caller) is not None)
+    assert caller.board.talking(caller) == ADVISERS[1]
+    first = caller.board.legs(ADVISERS[0])[0]
+    assert first.ended and first.peer is None
+    if phone != "declines":
+        assert first.heard == [WHISPER, "No key was pressed. Goodbye."]
 
 
-def test_a_voicemail_that_never_presses_a_key_is_hung_up_and_never_joined(line):
-    caller = press_nine(line())
-    phone = AdviserPhone(caller.client, BASE, TOKEN).answers(caller.dial_element()[0])
-    phone.stays_silent()
-    assert phone.last == ["No key was pressed. Goodbye."]
-    caller.dial_ends("completed", bridged=False)
-    says_no_adviser_path(caller)
-
-
-def test_the_whisper_never_reveals_the_caller(line):
-    caller = press_nine(line())
-    leg = caller.dial_element()[0]
-    phone = AdviserPhone(caller.client, BASE, TOKEN).answers(leg)
-    words = " ".join(phone.last)
-    digits = re.sub(r"\D", "", CALLER)
+def test_the_whisper_and_every_request_to_twilio_leave_out_the_caller(line):
+    caller = line()
+    caller.board.script(ADVISERS[0], "voicemail")
+    out_of_the_queue(press_nine(caller))
+    digits = re.sub(r"\D", "", CALLER)[-9:]
+    for _, _, uri, data in caller.board.requests:
+        assert digits not in uri + repr(data) and caller.call_sid not in uri + repr(data)
+    words = " ".join(caller.board.legs(ADVISERS[0])[0].heard)
     assert not re.search(r"\d{2}", words), words
-    assert digits[-9:] not in leg.get("url") + phone.gather().get("action")
-    for el in phone.doc.iter():
-        assert digits[-9:] not in ET.tostring(el, encoding="unicode")
 
 
 @pytest.mark.parametrize("path", ["/voice/adviser/screen", "/voice/adviser/accept", "/voice/adviser/done",
-                                  "/voice/adviser/choice"])
+                                  "/voice/adviser/choice", "/voice/adviser/wait", "/voice/adviser/wait/key",
+                                  "/voice/adviser/over", "/voice/adviser/through", "/voice/adviser/after",
+                                  "/voice/adviser/leg"])
 def test_adviser_webhooks_refuse_unsigned_requests(client, path):
     data = {"CallSid": "CA" + "9" * 32, "Digits": "1", "DialCallStatus": "completed", "DialBridged": "true"}
     assert client.post(path, data=data).status_code == 403
     assert client.post(path, data=data, headers={"X-Twilio-Signature": "bm9wZQ=="}).status_code == 403
 
 
-@pytest.mark.parametrize("view", ["screen", "accept"])
-def test_a_failing_adviser_leg_is_hung_up_not_joined(line, monkeypatch, view):
-    caller = press_nine(line())
-    phone = AdviserPhone(caller.client, BASE, TOKEN)
+@pytest.mark.parametrize("view", ["whisper", "join"])
+def test_a_failing_adviser_phone_is_hung_up_never_joined_and_the_other_still_rings(line, monkeypatch, view):
+    from ivr.line import screening
+    caller = line()
+    caller.board.script(ADVISERS[0], "answers")
+    caller.board.script(ADVISERS[1], "answers-after=12")
+    real = getattr(screening, view)
+    broken = [True]
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("boom")
-    if view == "screen":
-        monkeypatch.setattr(adviser, "screen", broken)
-        phone.answers(caller.dial_element()[0])
-    else:
-        phone.answers(caller.dial_element()[0])
-        monkeypatch.setattr(adviser, "accept", broken)
-        phone.press("1")
-    assert [el.tag for el in phone.doc] == ["Hangup"]
+    def once(*args, **kwargs):
+        if broken.pop() if broken else False:
+            raise RuntimeError("boom")
+        return real(*args, **kwargs)
+    monkeypatch.setattr(screening, view, once)
+    press_nine(caller)
+    assert caller.board.settle(until=lambda: caller.board.talking(caller) is not None)
+    assert caller.board.talking(caller) == ADVISERS[1]
+    assert caller.board.legs(ADVISERS[0])[0].peer is None
 
 
 # -- Who answers, and when ----------------------------------------------------------------------
@@ -344,7 +389,7 @@ def test_a_failing_adviser_leg_is_hung_up_not_joined(line, monkeypatch, view):
 def test_opening_and_closing_on_the_uk_clock(line, when, open_):
     caller = press_nine(line(when))
     if open_:
-        assert caller.dial_element() is not None
+        assert is_ringing(caller)
     else:
         is_closed_path(caller)
 
@@ -352,7 +397,7 @@ def test_opening_and_closing_on_the_uk_clock(line, when, open_):
 def test_a_clock_in_another_zone_is_read_on_the_uk_clock(line):
     new_york = timezone(timedelta(hours=-5))
     caller = press_nine(line(datetime(2026, 11, 23, 4, 0, tzinfo=new_york)))  # 09:00 in London
-    assert caller.dial_element() is not None
+    assert is_ringing(caller)
 
 
 def test_a_closed_day_says_so_and_never_dials(line):
@@ -361,7 +406,7 @@ def test_a_closed_day_says_so_and_never_dials(line):
     is_closed_path(caller)
     assert caller.said("Advisers are not answering calls today.")
     caller = press_nine(line(at(2026, 12, 29, 11, 0), ADVISER_CLOSED_DAYS="2026-12-25,2026-12-28"))
-    assert caller.dial_element() is not None
+    assert is_ringing(caller)
 
 
 def test_a_closed_day_is_the_uk_date(line):
@@ -395,7 +440,7 @@ AUTUMN = at(2026, 10, 25, 1, 0)  # last Sunday of October: 02:00 BST becomes 01:
 def test_across_both_clock_changes(line, when, hours, open_):
     caller = press_nine(line(when, ADVISER_HOURS=hours))
     if open_:
-        assert caller.dial_element() is not None
+        assert is_ringing(caller)
     else:
         is_closed_path(caller)
 
@@ -491,51 +536,34 @@ def test_every_time_the_settings_allow_is_said_in_words(hour, minute):
     assert said and not re.search(r"\d", said)
 
 
-# -- Every Dial, from every way in ---------------------------------------------------------------
+# -- Every wait, from every way in ---------------------------------------------------------------
 
-def check_dial(doc: ET.Element, ring_seconds: str = "25") -> None:
-    for dial in (el for el in doc.iter() if el.tag == "Dial"):
-        assert dial.get("callerId") == SERVICE
-        assert dial.get("action") and dial.get("timeout") == ring_seconds
-        assert dial.get("record") == "do-not-record"
-        for leg in dial:
-            assert urlsplit(leg.get("url")).path == "/voice/adviser/screen", ET.tostring(leg)
-
-
-def test_every_dial_from_every_way_in_is_screened_and_shows_the_service_number(app, client):
+def test_every_way_in_rings_every_adviser_from_the_service_number(app, board):
     from .test_call_flow import all_states, arrive
-    dials = 0
+    waits = 0
     for node, how in all_states(app):
         for key in ("9", "0"):
-            caller = arrive(Caller(client, BASE, TOKEN), app, node, how).press(key)
-            check_dial(caller.doc)
-            caller.dial_ends("no-answer", bridged=False)
-            for again in ("1", "9", "0"):
-                caller.press(again)
-                check_dial(caller.doc)
-                dials += 1
-                caller.dial_ends("busy", bridged=False)
-    direct = Caller(client, BASE, TOKEN)
-    direct.post("/voice/adviser")
-    check_dial(direct.doc)
-    assert dials > 50
+            caller = arrive(board.caller(), app, node, how)
+            caller.press(key)
+            board.advance(0.5)
+            assert caller.said(CONNECTING), (node, how)
+            caller.hang_up()
+            waits += 1
+    calls = rest_calls(board)
+    assert len(calls) == 2 * waits and {c["From"] for c in calls} == {SERVICE}
+    assert {urlsplit(c["Url"]).path for c in calls} == {"/voice/adviser/screen"}
+    assert waits > 20
 
 
-def test_nothing_on_the_adviser_path_records_queues_or_offers_voicemail(line):
-    caller = press_nine(line())
-    docs = [caller.doc]
-    phone = AdviserPhone(caller.client, BASE, TOKEN).answers(caller.dial_element()[0])
-    docs.append(phone.doc)
-    phone.press("1")
-    docs.append(phone.doc)
-    for status, bridged in [*NOT_BRIDGED, ("completed", True)]:
-        caller = press_nine(line())
-        caller.dial_ends(status, bridged=bridged)
-        docs.append(caller.doc)
-    tags = {el.tag for doc in docs for el in doc.iter()}
-    assert not tags & {"Record", "Enqueue", "Conference", "Sms", "Message", "Stream", "Transcription"}
-    words = " ".join(t for doc in docs for el in doc.iter() if el.tag == "Say" for t in el.itertext()).lower()
-    assert "message" not in words and "voicemail" not in words and "record" not in words
+def test_nothing_on_the_adviser_path_records_or_offers_voicemail(line):
+    caller = line()
+    caller.board.script(ADVISERS[0], "answers")
+    caller.board.script(ADVISERS[1], "voicemail")
+    out_of_the_queue(press_nine(caller))
+    docs = " ".join(caller.heard + [w for leg in caller.board.legs() for w in leg.heard]).lower()
+    assert "message" not in docs and "voicemail" not in docs and "record" not in docs
+    for _, _, _, data in caller.board.requests:
+        assert str(data.get("Record", "false")).lower() == "false"
 
 
 def test_the_content_file_must_give_twelve_clock_hours(tmp_path):

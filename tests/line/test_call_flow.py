@@ -101,12 +101,14 @@ def arrive(caller, app, node, how):
 
 
 @pytest.mark.parametrize("key", ["9", "0"])
-def test_adviser_keys_reach_the_adviser_from_every_state(app, client, key):
+def test_adviser_keys_reach_the_adviser_from_every_state(app, board, key):
     for node, how in all_states(app):
-        caller = arrive(Caller(client, "https://line.example.org", "test-token"), app, node, how)
+        caller = arrive(board.caller(), app, node, how)
         caller.press(key)
+        assert [el.tag for el in caller.doc] == ["Enqueue"], (node, how)
+        board.advance(1)
         assert caller.said("Connecting you to an adviser."), (node, how)
-        assert caller.dial_element().findall("Number"), (node, how)
+        caller.hang_up()
 
 
 def test_star_goes_back_one_level_and_hash_repeats_everywhere(app, client):
@@ -194,10 +196,11 @@ def test_empty_digits_count_as_silence(caller):
     assert caller.said("To hear about calling the police, press 1.")
 
 
-def test_fallback_url_gives_the_emergency_advice_and_the_adviser(caller):
+def test_fallback_url_gives_the_emergency_advice_and_the_adviser(caller, board):
     caller.post("/voice/fallback", ErrorCode="11200")
     assert caller.said("If you are in danger, hang up and call nine nine nine.")
     caller.press("9")
+    board.advance(1)
     assert caller.said("Connecting you to an adviser.")
 
 
@@ -223,16 +226,19 @@ def test_an_unexpected_error_still_tells_the_caller_how_to_get_help(app, caller,
     assert not caller.ended
 
 
-def test_no_caller_is_ever_recorded_texted_or_called_back(app, client):
+def test_no_caller_is_ever_recorded_texted_or_called_back(app, board):
+    """Every document a caller (or an adviser's phone) is given, all the way to the no-adviser path."""
     tags = set()
     for node, how in all_states(app):
-        caller = arrive(Caller(client, "https://line.example.org", "test-token"), app, node, how)
+        caller = arrive(board.caller(), app, node, how)
         caller.press("9")
-        for el in caller.doc.iter():
-            tags.add(el.tag)
-        caller.dial_ends("no-answer")
+        while board.holds(caller) or any(el.tag == "Enqueue" for el in caller.doc):
+            tags.update(el.tag for el in caller.doc.iter())
+            board.advance(3)
         tags.update(el.tag for el in caller.doc.iter())
-    assert not tags & {"Record", "Sms", "Message", "Enqueue", "Conference"}
+        assert caller.said("Sorry, no adviser could answer just now."), (node, how)
+    assert not tags & {"Record", "Sms", "Message", "Conference", "Stream", "Transcription"}
+    assert "Enqueue" in tags  # the one queue is the caller's own wait
 
 
 def test_pages_built_once_still_follow_the_clock_for_the_adviser(make_app):
@@ -240,7 +246,7 @@ def test_pages_built_once_still_follow_the_clock_for_the_adviser(make_app):
     clock = {"now": datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)}  # a Tuesday noon
     app = make_app(CLOCK=lambda: clock["now"], ADVISER_HOURS="Mon-Fri 09:00-17:00")
     first = Caller(app.test_client(), "https://line.example.org", "test-token").dial().press("9")
-    assert first.said("Connecting you to an adviser.")
+    assert [el.tag for el in first.doc] == ["Enqueue"]
     clock["now"] = datetime(2026, 11, 24, 20, 0, tzinfo=timezone.utc)  # the same day, after hours
     later = Caller(app.test_client(), "https://line.example.org", "test-token").dial().press("9")
     assert later.said("Our advisers cannot take calls right now.")

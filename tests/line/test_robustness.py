@@ -24,7 +24,7 @@ NODES = ["main", "police", "police_come", "court", "emergency", "arrest", "haras
 KEYS = list("0123456789*#") + ["", " ", "11", "99", "1#"]
 STANDARD = ["CallSid", "AccountSid", "From", "Caller", "To", "Called", "CallStatus", "Direction", "ApiVersion"]
 TWILIO_FIELDS = ["Digits", "FinishedOnKey", "DialCallStatus", "DialBridged", "DialCallDuration", "CallStatus",
-                 "ErrorCode", "CallDuration"]
+                 "ErrorCode", "CallDuration", "QueueResult", "QueueSid", "QueueTime"]
 STATUSES = ["completed", "busy", "no-answer", "failed", "canceled", "in-progress", "ringing"]
 
 
@@ -74,7 +74,8 @@ query = st.fixed_dictionaries({}, optional={
 digits = st.sampled_from(KEYS) | anything | st.text(alphabet="0123456789*#", min_size=2, max_size=300)
 field_value = {"Digits": digits, "DialCallStatus": st.sampled_from(STATUSES) | anything,
                "CallStatus": st.sampled_from(STATUSES) | anything,
-               "DialBridged": st.sampled_from(["true", "false", "TRUE", ""]) | anything}
+               "DialBridged": st.sampled_from(["true", "false", "TRUE", ""]) | anything,
+               "QueueResult": st.sampled_from(["bridged", "leave", "hangup", "error", "queue-full"]) | anything}
 extra_fields = st.lists(
     st.sampled_from(TWILIO_FIELDS).flatmap(lambda name: st.tuples(st.just(name), field_value.get(name, anything)))
     | st.tuples(st.text(min_size=1, max_size=12), anything),
@@ -86,19 +87,32 @@ def first(form, name: str) -> str:
     return next((v for k, v in form if k == name), "")
 
 
+ADVISER_PHONE = {"voice.adviser_screen", "voice.adviser_accept", "voice.adviser_after"}
+IN_QUEUE = {"voice.adviser_wait", "voice.adviser_wait_key"}
+CALLBACKS = {"voice.status", "voice.adviser_leg"}  # Twilio ignores what these answer
+
+
 def check_answer(endpoint: str, response, form) -> None:
     """The oracle: what a webhook may answer, given what it was sent."""
-    if endpoint == "voice.status":
-        assert response.status_code == 204  # Twilio ignores the answer to a status callback
+    if endpoint in CALLBACKS:
+        assert response.status_code == 204
         return
     doc = wire.twiml(response)
     tags = wire.verbs(doc)
-    if endpoint == "voice.adviser_screen":  # the adviser's whisper: a key to accept, else hang up
-        assert tags == ["Gather", "Say", "Hangup"], tags
-        assert doc[0].get("action").startswith(wire.BASE + "/voice/adviser/accept?")
+    if endpoint in ADVISER_PHONE:  # an adviser's phone: the whisper, why not, or hang up; never joined unasked
+        assert tags in (["Gather", "Say", "Hangup"], ["Say", "Hangup"], ["Hangup"]), tags
+        if tags[0] == "Gather":
+            assert doc[0].get("action").startswith(wire.BASE + "/voice/adviser/accept?")
         return
-    if endpoint == "voice.adviser_accept":  # empty joins the call; only key 1 may do that
-        assert tags == ([] if first(form, "Digits").strip() == "1" else ["Hangup"]), tags
+    if endpoint in IN_QUEUE:  # waiting: one more ring with keys live, or leave the queue
+        assert tags in (["Leave"], ["Gather", "Redirect"]), tags
+        return
+    if endpoint == "voice.adviser_through":  # about to be joined: nothing to say
+        assert tags == [], tags
+        return
+    if endpoint == "voice.adviser_over" and (first(form, "CallStatus") in CALLER_GONE
+                                             or first(form, "QueueResult") in ("hangup", "bridged")):
+        assert tags in (["Hangup"], ["Say", "Hangup"]), tags  # gone, or goodbye after a talk
         return
     if endpoint == "voice.adviser_done":
         if first(form, "CallStatus") in CALLER_GONE:
@@ -113,7 +127,8 @@ def check_answer(endpoint: str, response, form) -> None:
 @pytest.mark.parametrize("endpoint_path", [
     "voice.answer", "voice.key", "voice.silence", "voice.fallback", "voice.status", "voice.adviser_offer",
     "voice.adviser_done", "voice.adviser_choice", "voice.adviser_silence", "voice.adviser_screen",
-    "voice.adviser_accept"])
+    "voice.adviser_accept", "voice.adviser_wait", "voice.adviser_wait_key", "voice.adviser_over",
+    "voice.adviser_through", "voice.adviser_after", "voice.adviser_leg"])
 def test_the_webhooks_under_test_are_all_of_them(app, endpoint_path):
     assert endpoint_path in dict(webhooks(app))
 
@@ -208,19 +223,25 @@ def boom(*args, **kwargs):
     raise RuntimeError("boom")
 
 
-ADVISER_LEG = {"voice.adviser_screen", "voice.adviser_accept"}
 FAILURE_POINTS = ["ivr.line.webhooks.render", "ivr.line.content.Content.prompt", "ivr.line.speech.Speaker.add",
                   "ivr.line.flow.Line.gather", "ivr.line.webhooks.where"]
 
 
 def assert_safe(endpoint: str, response) -> None:
-    """A caller hears the emergency advice and the adviser key; an adviser's phone hangs up."""
-    if endpoint == "voice.status":
+    """A caller hears the emergency advice and the adviser key; an adviser's phone hangs up; a
+    caller in a queue leaves it (the queue's action then speaks); a caller being joined is joined."""
+    if endpoint in CALLBACKS:
         assert response.status_code in (200, 204)
         return
     doc = wire.twiml(response)
-    if endpoint in ADVISER_LEG:
+    if endpoint in ADVISER_PHONE:
         assert wire.verbs(doc) == ["Hangup"]  # an unscreened leg must never be joined to the caller
+        return
+    if endpoint in IN_QUEUE:
+        assert wire.verbs(doc) == ["Leave"]
+        return
+    if endpoint == "voice.adviser_through":
+        assert wire.verbs(doc) == []
         return
     assert wire.keeps_going(doc)
     said = wire.spoken(doc)
@@ -238,7 +259,7 @@ def test_an_exception_in_any_webhook_still_gives_the_safe_answer(make_app, monke
         response = wire.post(client, path, {"node": "police", "misses": "0"},
                              [*wire.CALL_FIELDS.items(), ("Digits", "1")])
         failed = any(r.levelno >= logging.ERROR for r in caplog.records)
-        if endpoint != "voice.status" and (point == "ivr.line.webhooks.render" or failed):
+        if endpoint not in CALLBACKS and (point == "ivr.line.webhooks.render" or failed):
             assert failed, (point, endpoint)
             assert_safe(endpoint, response)
 
@@ -264,7 +285,7 @@ def test_the_error_page_does_not_need_anything_that_could_have_failed(make_app, 
     assert "call nine nine nine" in wire.spoken(doc)
     monkeypatch.undo()
     caller_presses_9 = wire.post(client, doc[0].get("action").removeprefix(wire.BASE), None, [("Digits", "9")])
-    assert "connecting you to an adviser" in wire.spoken(wire.twiml(caller_presses_9))
+    assert "connecting you to an adviser" in wire.spoken(wire.first_wait_page(client, caller_presses_9))
 
 
 def test_when_even_the_error_pages_are_gone_the_literal_last_resort_answers(make_app, monkeypatch):
@@ -281,7 +302,7 @@ def test_when_even_the_error_pages_are_gone_the_literal_last_resort_answers(make
     object.__setattr__(app.extensions["ivr"], "error_pages", safety.error_pages(app.extensions["ivr"]))
     # Its links are relative: Twilio resolves them against the URL it fetched, and signs the result.
     pressed = wire.post(client, doc[0].get("action"), None, [("Digits", "9")])
-    assert "connecting you to an adviser" in wire.spoken(wire.twiml(pressed))
+    assert "connecting you to an adviser" in wire.spoken(wire.first_wait_page(client, pressed))
     silence = wire.post(client, doc[1].text, None, [])
     assert wire.keeps_going(wire.twiml(silence))
 

@@ -96,7 +96,7 @@ def test_a_request_signed_for_another_host_is_refused_whatever_host_it_claims(cl
 
 def test_a_genuine_request_is_answered(client):
     response = wire.post(client, "/voice/key", {"node": "main"}, CALL)
-    assert "connecting you to an adviser" in wire.spoken(wire.twiml(response))
+    assert "connecting you to an adviser" in wire.spoken(wire.first_wait_page(client, response))
 
 
 FIELD_NAMES = st.sampled_from(["Digits", "From", "CallSid", "CallStatus", "Extra"])

@@ -11,7 +11,9 @@ from flask import Flask, Response
 from werkzeug.serving import make_server
 
 from ivr import create_app
+from ivr.staff.adviser_call import Advisers
 from ivr.staff.call import Earpiece, in_process, play_lookup, scripted
+from ivr.staff.switchboard import Switchboard
 from ivr.cli import main
 from ivr.staff.phone import SERVICE, Caller
 from ivr.line.speech import NoAudio
@@ -21,6 +23,7 @@ from ..helpers import SETTINGS, isolated, ivr
 pytestmark = pytest.mark.usefixtures(isolated.__name__)
 
 OPEN = {"ADVISER_NUMBERS": "+442079460901", "ADVISER_HOURS": "Mon-Fri 09:00-17:00", "SERVICE_NUMBER": SERVICE}
+TWO = {**OPEN, "ADVISER_NUMBERS": "+442079460901,+442079460902"}
 WEEKDAY_MORNING = "--at '2026-11-30 10:00'"  # a Monday
 SATURDAY_NIGHT = "--at '2026-11-28 22:00'"
 
@@ -56,28 +59,72 @@ def test_a_key_that_is_not_on_a_phone_is_refused_with_an_example():
     assert "'x' is not a key" in result.output and "--keys 1,,#" in result.output
 
 
-def test_an_answered_adviser_hears_the_whisper_and_accepts():
-    out = lines(ivr(f"ivr call --keys 9 --adviser answered {WEEKDAY_MORNING}", **OPEN))
+def test_an_adviser_who_answers_hears_the_whisper_presses_1_and_talks():
+    out = lines(ivr(f"ivr call --keys 9 --adviser answers {WEEKDAY_MORNING}", **OPEN))
     assert "Line: Connecting you to an adviser. You will hear ringing. To stop waiting, press star." in out
-    assert "Adviser's phone hears: A call from the helpline. Press 1 to take it." in out
-    assert "(The adviser presses 1.)" in out
+    assert "(adviser 1's phone hears: A call from the helpline. Press 1 to take it.)" in out
+    assert any(line.endswith("presses 1)") for line in out)
+    assert any(line.endswith("is talking to the caller)") for line in out)
     assert out[-2:] == ["Line: Thank you for calling. Goodbye.", "(The line hangs up.)"]
 
 
-@pytest.mark.parametrize("outcome", ["no-answer", "busy", "failed", "declined"])
-def test_when_no_adviser_takes_the_call_the_caller_hears_the_helpline(outcome):
-    out = lines(ivr(f"ivr call --keys 9,2 --adviser {outcome} {WEEKDAY_MORNING}", **OPEN))
+def test_a_switched_off_phone_and_an_adviser_who_answers_after_8_seconds():
+    out = lines(ivr(f"ivr call --keys 9 --adviser off,answers-after=8 {WEEKDAY_MORNING}", **TWO))
+    assert "(2 s: adviser 1's phone (+442079460901) voicemail answers)" in out
+    assert "(11 s: adviser 2's phone (+442079460902) is talking to the caller)" in out
+    assert out[-2] == "Line: Thank you for calling. Goodbye."
+
+
+@pytest.mark.parametrize("phone", ["no-answer", "busy", "fails", "declines", "voicemail", "off", "whisper-fails"])
+def test_when_no_adviser_takes_the_call_the_caller_hears_the_helpline(phone):
+    out = lines(ivr(f"ivr call --keys 9,2 --adviser {phone} {WEEKDAY_MORNING}", **OPEN))
     assert "Line: Sorry, no adviser could answer just now." in out
     assert any("The National Domestic Abuse Helpline" in line for line in out)
     assert out[out.index("You press 2.") + 1] == "Line: Main menu."
-    assert ("(The adviser presses 2.)" in out) == (outcome == "declined")
+    assert any(line.endswith("presses 2)") for line in out) == (phone == "declines")
+
+
+def test_star_while_the_phones_ring_stops_waiting():
+    out = lines(ivr(f"ivr call --keys 9,*,2 --adviser no-answer {WEEKDAY_MORNING}", **OPEN))
+    assert out.index("(You hear ringing.)") < out.index("You press *.") < out.index("Line: You have stopped waiting.")
+    assert any(line.endswith("stops ringing (cancelled))") for line in out)
+    assert out[out.index("You press 2.") + 1] == "Line: Main menu."
+
+
+def test_twilios_api_down_can_be_rehearsed():
+    out = lines(ivr(f"ivr call --keys 9 --api down {WEEKDAY_MORNING}", **OPEN))
+    assert any("Twilio's API cannot be reached" in line for line in out)
+    assert "Line: Sorry, no adviser could answer just now." in out
 
 
 def test_out_of_hours_the_caller_hears_when_advisers_answer():
     out = lines(ivr(f"ivr call --keys 9 {SATURDAY_NIGHT}", **OPEN))
     assert "Line: Our advisers cannot take calls right now." in out
     assert "Line: Advisers answer Monday to Friday, from nine in the morning to five in the afternoon." in out
-    assert "(The advisers' phones ring.)" not in out
+    assert not any("rings" in line for line in out)
+
+
+def test_adviser_says_plainly_when_it_cannot_apply_and_what_would():
+    out = lines(ivr(f"ivr call --keys 9 --adviser answers {SATURDAY_NIGHT}", **OPEN))
+    assert out[0] == ("(--adviser does not apply now: it is Saturday 22:00 UK time, outside ADVISER_HOURS "
+                      "(Mon-Fri 09:00-17:00), so nobody's phone rings. Add --at '2026-11-30 09:00' to call when "
+                      "advisers answer.)")
+    out = lines(ivr("ivr call --keys 9 --adviser answers --at '2026-12-25 10:00'",
+                    **OPEN, ADVISER_CLOSED_DAYS="2026-12-25"))
+    assert out[0].startswith("(--adviser does not apply now: Friday 25 December is a closed day (ADVISER_CLOSED_DAYS)")
+    assert "--at '2026-12-28 09:00'" in out[0]
+    # With no ADVISER_NUMBERS the line rung in-process (the local preview) rings one pretend adviser,
+    # on a number from Ofcom's drama range, so --adviser still says what that phone does.
+    out = lines(ivr(f"ivr call --keys 9 --adviser off {WEEKDAY_MORNING}", **{**OPEN, "ADVISER_NUMBERS": ""}))
+    assert "(2 s: adviser 1's phone (+442079460999) voicemail answers)" in out
+    assert "Line: Sorry, no adviser could answer just now." in out
+
+
+@pytest.mark.parametrize("phones,says", [("sometimes", "'sometimes' is not an adviser behaviour. Use one of answers,"),
+                                         ("off,off", "it gives 2 behaviours, but ADVISER_NUMBERS has 1 phone")])
+def test_a_wrong_adviser_behaviour_is_refused_naming_the_choices(phones, says):
+    result = ivr(f"ivr call --keys 9 --adviser {phones} {WEEKDAY_MORNING}", **OPEN)
+    assert result.exit_code == 2 and says in result.output
 
 
 def test_a_broken_setting_is_named_instead_of_calling():
@@ -153,12 +200,13 @@ def test_a_live_call_takes_keys_from_the_keyboard():
     assert out[-1].endswith("(You hang up.)")
 
 
-def test_a_live_call_asks_what_the_advisers_do():
-    result = CliRunner(env=OPEN).invoke(main, ["call", "--fast", "--at", "2026-11-30 10:00"],
-                                        input="9\nbusy\nq\n")
-    assert "The advisers are ringing. What happens?" in result.output
-    assert "(Twilio reports: busy.)" in result.output
-    assert "Sorry, no adviser could answer just now." in result.output
+def test_a_live_call_asks_what_the_advisers_do_and_offers_star_while_they_ring():
+    result = CliRunner(env=TWO).invoke(main, ["call", "--fast", "--no-play", "--at", "2026-11-30 10:00"],
+                                       input="9\nsometimes\nno-answer,voicemail\n\n*\nq\n")
+    assert "The advisers' phones ring. What does each do?" in result.output
+    assert "'sometimes' is not an adviser behaviour" in result.output  # asked again
+    assert "Enter to keep waiting, * and Enter to stop waiting" in result.output
+    assert "You press *." in result.output and "You have stopped waiting." in result.output
 
 
 def test_a_redirect_without_a_keypad_is_followed_at_once():
@@ -168,7 +216,8 @@ def test_a_redirect_without_a_keypad_is_followed_at_once():
     app.post("/voice/next", endpoint="next")(lambda: Response("<Response><Say>Here we are.</Say><Hangup/></Response>",
                                              mimetype="text/xml"))
     shown = []
-    scripted(Caller(app.test_client()), [], "answered", Earpiece(shown.append))
+    scripted(Caller(app.test_client()), [], Advisers(Switchboard(app.test_client()), shown.append),
+             Earpiece(shown.append))
     assert shown == ["Line: Hold on.", "Line: Here we are.", "(The line hangs up.)"]
 
 

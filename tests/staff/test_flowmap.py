@@ -56,6 +56,9 @@ def test_the_mermaid_text_has_every_key_of_every_menu(shipped):
             assert f'n_{menu.id} -->|"key {option.key}"| n_{option.go}' in mermaid
     assert 'subgraph adviser_path ["The adviser path"]' in mermaid
     assert 'a_open -->|"no"| a_closed' in mermaid
+    # The queue: the caller waits while every adviser's phone rings as a call of its own.
+    assert 'a_open -->|"yes"| a_wait' in mermaid and "a_wait --> a_phones" in mermaid
+    assert "a voicemail ends only its own call" in mermaid and "press star" in mermaid
 
 
 class BuiltAudio(NoAudio):
