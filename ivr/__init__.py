@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .audio import files as audio_files
     from .line import content as content_mod
     from .line import service, webhooks
-    from .serve import health, requestlog
+    from .serve import health, requestlog, tally
     from .store.database import Database
 
     test_config = dict(test_config or {})
@@ -43,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     audio = audio_files.load_index(settings, contents, env)
     database = Database(settings.database_url)
     database.upgrade()  # quick when nothing is pending; a database that cannot be reached stops here
+    figures = (tally.Tally(database, test_config.get("CLOCK"), test_config.get("FIGURES_SECONDS", tally.WRITE_SECONDS))
+               if test_config.get("FIGURES", True) else tally.Uncounted())
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
@@ -53,6 +55,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(audio_files.bp)
     webhooks.init_app(app)
+    if settings.dev_mode:  # staff only: in production it waits for staff sign-in (ivr/web)
+        from .web import figures as figures_page
+        app.register_blueprint(figures_page.bp)
     app.extensions["ivr"] = service.service(app, settings, contents, test_config.get("CLOCK"), audio,
-                                                   database)
+                                                   database, figures)
     return app

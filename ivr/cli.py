@@ -9,6 +9,7 @@ import click
 from .audio.build import build_audio
 from .staff.call import call
 from .staff.check import check
+from .staff.figures import figures
 from .line.content import ContentError
 from .staff.flowmap import map_command
 from .staff.listen import listen
@@ -47,3 +48,4 @@ main.add_command(map_command)
 main.add_command(number)
 main.add_command(build_audio)
 main.add_command(listen)
+main.add_command(figures)

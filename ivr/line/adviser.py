@@ -31,6 +31,7 @@ from datetime import datetime, time, timezone
 import phonenumbers
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
+from . import figures
 from .content import MAIN, Content, Prompt
 from .flow import (ADVISER_KEYS, AGAIN_KEY, BACK_KEY, MAIN_MENU_KEY, MAX_MISSES, Line, Link, Where,
                    at_node)
@@ -145,6 +146,7 @@ def _say(line: Line, key: str) -> Prompt:
 def offer(line: Line, settings: Settings, where: Where, now: datetime) -> VoiceResponse:
     """The caller pressed 9: ring the advisers, or say when they answer."""
     if not answering(settings, now):
+        figures.adviser_outcome("closed day" if uk_time(now).date() in settings.closed_days else "outside hours")
         return closed(line, settings, where, now)
     response = VoiceResponse()
     line.speaker.add(response, _say(line, "connecting"))
@@ -195,12 +197,15 @@ def dial_ended(line: Line, settings: Settings, where: Where, dial_status: str, c
     """
     response = VoiceResponse()
     if call_status in CALLER_GONE:
+        figures.adviser_outcome("connected" if bridged else "caller stopped waiting")
         response.hangup()  # the caller hung up; Twilio has already ended the adviser legs
         return response
     if bridged:  # a conversation happened (DialCallStatus completed)
+        figures.adviser_outcome("connected")
         line.speaker.add(response, line.phrase("goodbye"))
         response.hangup()
         return response
+    figures.adviser_outcome("no adviser answered")  # a star while it rings too: Twilio reports it alike
     return no_adviser(line, settings, where)  # busy, no-answer, failed, canceled, or completed unbridged
 
 

@@ -1,5 +1,5 @@
-"""Running the line: the request log, the health check and the gunicorn settings.
+"""Running the line: the request log, the health check, the usage figures' tally and the gunicorn settings.
 
-Imports nothing else of ours: the line notes what its log line says, and the health check
-reads the service the app factory built.
+Imports only the database (ivr.store), for the tally's writer: the line notes what its log line
+says and what it counts, and the health check reads the service the app factory built.
 """

@@ -74,14 +74,7 @@ class Caller:
 
     def post(self, url: str, **extra) -> ET.Element:
         """POST to `url` exactly as Twilio would: the full public URL, signed."""
-        if not url.startswith("http"):
-            url = self.base_url + url
-        data = self.params(**extra)
-        signature = RequestValidator(self.auth_token).compute_signature(url, data)
-        parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        response = self.client.post(path, data=data, headers={"X-Twilio-Signature": signature})
-        self.statuses.append(response.status_code)
+        response, path = self.send(url, **extra)
         assert response.status_code == 200, f"{path} answered {response.status_code}"
         assert response.mimetype == "text/xml", response.mimetype
         self.doc = ET.fromstring(response.data)
@@ -91,6 +84,26 @@ class Caller:
         self.heard += self.last
         self.ended = self.ends_call(self.doc)
         return self.doc
+
+    def send(self, url: str, **extra):
+        """POST the call's parameters (and `extra`) to `url`, signed as Twilio signs them."""
+        if not url.startswith("http"):
+            url = self.base_url + url
+        data = self.params(**extra)
+        signature = RequestValidator(self.auth_token).compute_signature(url, data)
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        response = self.client.post(path, data=data, headers={"X-Twilio-Signature": signature})
+        self.statuses.append(response.status_code)
+        return response, path
+
+    def hang_up(self, seconds: int) -> "Caller":
+        """The caller hangs up. Twilio then tells the number's status callback ("Call status
+        changes", /voice/status) that the call completed, with CallDuration in whole seconds."""
+        response, path = self.send("/voice/status", CallStatus="completed", CallDuration=str(seconds))
+        assert response.status_code in (200, 204), f"{path} answered {response.status_code}"
+        self.ended = True
+        return self
 
     def speech(self, element: ET.Element) -> str:
         if element.tag == "Say":

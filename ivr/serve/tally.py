@@ -1,0 +1,210 @@
+"""Usage figures counted in memory as calls happen, and added to the database every few seconds.
+
+A webhook only adds one to a number in memory: it never waits for the database. A thread per
+process writes the counts in small batches (ivr/store/figures.py adds them to the totals, so
+several processes and servers add up exactly), and the last batch when the process stops
+(gunicorn's worker_exit hook, or the interpreter's exit), so a crash loses only the last few
+seconds. A database that is down, locked or full changes nothing for callers: the counts wait
+in memory (a bounded number of them) and are tried again, and the log says so once a minute.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+import weakref
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from ..settings import UK
+from ..store import figures as kept
+from ..store.database import Database
+
+log = logging.getLogger("ivr.figures")
+WRITE_SECONDS = 5.0
+COMPLAIN_SECONDS = 60.0  # at most one log line a minute while the database cannot be written
+SEAL_DAYS = 7  # days before today that a starting process tidies (see store.figures.seal)
+
+_live: weakref.WeakSet[Tally] = weakref.WeakSet()  # every tally in this process, for shutdown
+
+
+class Tally:
+    """This process's counts not yet written, and the thread that writes them."""
+    max_waiting = 20_000  # different counts kept while the database cannot be written: months of them
+
+    def __init__(self, database: Database, clock: Callable[[], datetime] | None = None,
+                 every: float = WRITE_SECONDS, monotonic: Callable[[], float] = time.monotonic):
+        self.database, self.clock, self.every, self.monotonic = database, clock, every, monotonic
+        self._reset()
+        _live.add(self)
+        # gunicorn loads the app before it forks: a worker starts with no counts, locks or thread
+        # of the master's (like the database engine, see store.database).
+        tally = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (t := tally()) is not None and t._reset())
+
+    def _reset(self) -> None:
+        self._lock, self._writing = threading.Lock(), threading.Lock()
+        self._days: Counter = Counter()
+        self._hours: Counter = Counter()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._unsealed: set | None = None  # days and weeks this process wrote that are not over yet
+        self._failing_since: float | None = None
+        self._complained = -COMPLAIN_SECONDS
+        self._dropped = 0
+
+    # -- Counting (any webhook thread) ------------------------------------------------------
+    def count(self, *pairs: tuple[str, str]) -> None:
+        """Add one to each (what, name), on today's UK date; no database, no waiting."""
+        now = self.now()
+        day = now.date()
+        week, weekday, hour = day - timedelta(days=now.weekday()), now.weekday(), now.hour
+        with self._lock:
+            for what, name in pairs:
+                self._add(self._days, (day, what, name))
+                for measure in kept.hourly(what, name):
+                    self._add(self._hours, (week, weekday, hour, measure))
+        if self._thread is None:
+            self._start()
+
+    def call_length(self, seconds: str) -> None:
+        band = kept.length_band(seconds)
+        if band:
+            self.count(("length", band))
+
+    def now(self) -> datetime:
+        if self.clock is None:
+            return datetime.now(UK)
+        now = self.clock()
+        return (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(UK)
+
+    def _add(self, counts: Counter, key: tuple) -> None:
+        if key in counts or len(counts) < self.max_waiting:
+            counts[key] += 1
+        else:
+            self._dropped += 1  # memory stays bounded; said in the next complaint
+
+    def waiting(self) -> int:
+        """How many counts are in memory, not yet written."""
+        with self._lock:
+            return sum(self._days.values())
+
+    # -- Writing (the writer thread, and shutdown) --------------------------------------------
+    def flush(self, wait: float = 10.0) -> bool:
+        """Write what has been counted; if the database cannot take it, keep it for the next try."""
+        if not self._writing.acquire(timeout=wait):
+            return False
+        try:
+            with self._lock:
+                days, hours, self._days, self._hours = self._days, self._hours, Counter(), Counter()
+            try:
+                kept.add(self.database, days, hours)
+            except Exception as exc:  # noqa: BLE001 - down, locked, full: the callers must not notice
+                with self._lock:
+                    self._days.update(days)
+                    self._hours.update(hours)
+                self._failed(exc)
+                return False
+            self._recovered()
+            try:
+                self._tidy(days, hours)
+            except Exception as exc:  # noqa: BLE001 - the counts are in; tidying is tried again next time
+                self._failed(exc)
+            return True
+        finally:
+            self._writing.release()
+
+    def _tidy(self, days: Counter, hours: Counter) -> None:
+        """Seal the days and weeks that are over (store.figures.seal); a starting process also
+        seals the last week, in case the process before it stopped before the day was over."""
+        today = self.now().date()
+        if self._unsealed is None:
+            self._unsealed = {("day", today - timedelta(days=i)) for i in range(1, SEAL_DAYS + 1)}
+            self._unsealed |= {("week", kept.monday(today) - timedelta(weeks=i)) for i in (1, 2)}
+        self._unsealed |= {("day", key[0]) for key in days} | {("week", key[0]) for key in hours}
+        over = {(kind, d) for kind, d in self._unsealed
+                if (d < today if kind == "day" else d + timedelta(days=7) <= today)}
+        if over:
+            kept.seal(self.database, [d for kind, d in over if kind == "day"],
+                      [d for kind, d in over if kind == "week"])
+            self._unsealed -= over
+
+    def _failed(self, exc: Exception) -> None:
+        now = self.monotonic()
+        if self._failing_since is None:
+            self._failing_since = now
+        if now - self._complained >= COMPLAIN_SECONDS:
+            self._complained = now
+            dropped = f"; {self._dropped} more could not be kept" if self._dropped else ""
+            log.warning("usage figures: cannot write to the database (%s). %d counts wait in memory and are "
+                        "tried again every %g s%s. Callers are not affected.",
+                        reason(exc), self.waiting(), self.every, dropped)
+
+    def _recovered(self) -> None:
+        if self._failing_since is not None:
+            log.info("usage figures: written to the database again after %.0f s",
+                        self.monotonic() - self._failing_since)
+            self._failing_since, self._complained, self._dropped = None, -COMPLAIN_SECONDS, 0
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                # The thread holds the tally weakly: an app that is gone takes its thread with it.
+                self._thread = threading.Thread(target=_write_every, args=(weakref.ref(self), self.every, self._stop),
+                                                name="ivr-figures", daemon=True)
+                self._thread.start()
+
+    def close(self, wait: float = 5.0) -> None:
+        """Stop the writer and write the last batch (when the process stops)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            stop, self._stop = self._stop, threading.Event()
+        stop.set()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(wait)
+        if not self.flush(wait) and self.waiting():
+            log.warning("usage figures: %d counts could not be written before the line stopped", self.waiting())
+
+
+class Uncounted:
+    """Figures switched off (the staff tools' own calls are not callers' calls)."""
+
+    def count(self, *pairs) -> None:
+        pass
+
+    def call_length(self, seconds: str) -> None:
+        pass
+
+    def flush(self, wait: float = 0) -> bool:
+        return True
+
+    def close(self, wait: float = 0) -> None:
+        pass
+
+
+def _write_every(tally_ref, every: float, stop: threading.Event) -> None:
+    while not stop.wait(every):
+        tally = tally_ref()
+        if tally is None:
+            return
+        tally.flush()
+        del tally
+
+
+def close_all() -> None:
+    """Write every tally's last batch: gunicorn's worker_exit hook, and the interpreter's exit."""
+    for tally in list(_live):
+        tally.close()
+
+
+def reason(exc: Exception) -> str:
+    """The driver's first line (never SQLAlchemy's parameters: they are only counts anyway)."""
+    original = getattr(exc, "orig", None) or exc
+    text = str(original).strip()
+    return text.splitlines()[0] if text else type(original).__name__
+
+
+atexit.register(close_all)
