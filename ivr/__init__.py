@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     audio = audio_files.load_index(settings, contents, env)
     database = Database(settings.database_url)
     database.upgrade()  # quick when nothing is pending; a database that cannot be reached stops here
+    # Usage figures, counted in memory and written every few seconds (FIGURES off: the tools' own calls).
     figures = (tally.Tally(database, test_config.get("CLOCK"), test_config.get("FIGURES_SECONDS", tally.WRITE_SECONDS))
                if test_config.get("FIGURES", True) else tally.Uncounted())
 

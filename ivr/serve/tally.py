@@ -49,6 +49,7 @@ class Tally:
         self._lock, self._writing = threading.Lock(), threading.Lock()
         self._days: Counter = Counter()
         self._hours: Counter = Counter()
+        self._in_flight = 0  # counts being written just now
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._unsealed: set | None = None  # days and weeks this process wrote that are not over yet
@@ -59,16 +60,19 @@ class Tally:
     # -- Counting (any webhook thread) ------------------------------------------------------
     def count(self, *pairs: tuple[str, str]) -> None:
         """Add one to each (what, name), on today's UK date; no database, no waiting."""
-        now = self.now()
-        day = now.date()
-        week, weekday, hour = day - timedelta(days=now.weekday()), now.weekday(), now.hour
-        with self._lock:
-            for what, name in pairs:
-                self._add(self._days, (day, what, name))
-                for measure in kept.hourly(what, name):
-                    self._add(self._hours, (week, weekday, hour, measure))
-        if self._thread is None:
-            self._start()
+        try:
+            now = self.now()
+            day = now.date()
+            week, weekday, hour = day - timedelta(days=now.weekday()), now.weekday(), now.hour
+            with self._lock:
+                for what, name in pairs:
+                    self._add(self._days, (day, what, name))
+                    for measure in kept.hourly(what, name):
+                        self._add(self._hours, (week, weekday, hour, measure))
+            if self._thread is None:
+                self._start()
+        except Exception:  # noqa: BLE001 - counting must never cost a caller their answer
+            log.exception("usage figures: could not count %s", pairs)
 
     def call_length(self, seconds: str) -> None:
         band = kept.length_band(seconds)
@@ -90,7 +94,7 @@ class Tally:
     def waiting(self) -> int:
         """How many counts are in memory, not yet written."""
         with self._lock:
-            return sum(self._days.values())
+            return sum(self._days.values()) + self._in_flight
 
     # -- Writing (the writer thread, and shutdown) --------------------------------------------
     def flush(self, wait: float = 10.0) -> bool:
@@ -100,14 +104,18 @@ class Tally:
         try:
             with self._lock:
                 days, hours, self._days, self._hours = self._days, self._hours, Counter(), Counter()
+                self._in_flight = sum(days.values())
             try:
                 kept.add(self.database, days, hours)
             except Exception as exc:  # noqa: BLE001 - down, locked, full: the callers must not notice
                 with self._lock:
                     self._days.update(days)
                     self._hours.update(hours)
+                    self._in_flight = 0
                 self._failed(exc)
                 return False
+            with self._lock:
+                self._in_flight = 0
             self._recovered()
             try:
                 self._tidy(days, hours)
