@@ -1,6 +1,6 @@
 """The line with one piece of its work taken out, to measure what that piece costs. Not a test.
 
-    python bench/instructions.py --without log            # or signature, hmac, flow
+    python bench/instructions.py --without log            # or signature, hmac, flow, figures
 
 BENCH_WITHOUT names the pieces (comma-separated) to take out of `ivr:create_app()`:
 
@@ -8,7 +8,8 @@ BENCH_WITHOUT names the pieces (comma-separated) to take out of `ivr:create_app(
 - signature: the X-Twilio-Signature check is off (as in development mode);
 - hmac: the form is read and handed over, but twilio's validator is not run;
 - flow: the webhook views return a fixed page: no query string, flow or page cache (the form
-  is still read, by the signature check that runs before any view).
+  is still read, by the signature check that runs before any view);
+- figures: nothing is counted for the usage figures (the answers stay right).
 
 What is left answers wrongly on purpose, so it is only ever run by bench/instructions.py.
 """
@@ -19,7 +20,7 @@ from flask import Response
 
 from bench.ceiling import TWIML
 
-PIECES = ("log", "signature", "hmac", "flow")
+PIECES = ("log", "signature", "hmac", "flow", "figures")
 
 
 def create_app():
@@ -36,6 +37,9 @@ def create_app():
         app.extensions["ivr"] = dataclasses.replace(app.extensions["ivr"], validator=None)
     if "hmac" in without:
         webhooks.signed_by_twilio = lambda validator, url, form, signature: bool(webhooks.Fields(form.lists()))
+    if "figures" in without:
+        from ivr.serve.tally import Uncounted
+        app.extensions["ivr"] = dataclasses.replace(app.extensions["ivr"], figures=Uncounted())
     if "flow" in without:
         for endpoint in ("voice.answer", "voice.key"):
             app.view_functions[endpoint] = lambda: Response(TWIML, mimetype="text/xml")
