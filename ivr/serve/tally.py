@@ -47,9 +47,13 @@ class Tally:
 
     def _reset(self) -> None:
         self._lock, self._writing = threading.Lock(), threading.Lock()
-        self._days: Counter = Counter()
-        self._hours: Counter = Counter()
+        # Counts not yet written, by day (and by hour of the week): {day: {(what, name): n}}.
+        self._days: dict = {}
+        self._hours: dict = {}
+        self._keys = 0  # different counts kept, for the bound
         self._in_flight = 0  # counts being written just now
+        self._hourly: dict = {}  # (what, name) -> what it adds to the hours (store.figures.hourly)
+        self._hour = (0.0, 0.0, None, None)  # [since, until) in Unix time: the UK day and hour of the week
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._unsealed: set | None = None  # days and weeks this process wrote that are not over yet
@@ -61,14 +65,20 @@ class Tally:
     def count(self, *pairs: tuple[str, str]) -> None:
         """Add one to each (what, name), on today's UK date; no database, no waiting."""
         try:
-            now = self.now()
-            day = now.date()
-            week, weekday, hour = day - timedelta(days=now.weekday()), now.weekday(), now.hour
+            day, hour = self._now()
             with self._lock:
-                for what, name in pairs:
-                    self._add(self._days, (day, what, name))
-                    for measure in kept.hourly(what, name):
-                        self._add(self._hours, (week, weekday, hour, measure))
+                days, hours = self._days.get(day), self._hours.get(hour)
+                if days is None:
+                    days = self._days[day] = Counter()
+                if hours is None:
+                    hours = self._hours[hour] = Counter()
+                for pair in pairs:
+                    self._add(days, pair)
+                    measures = self._hourly.get(pair)
+                    if measures is None:
+                        measures = self._hourly[pair] = kept.hourly(*pair)
+                    for measure in measures:
+                        self._add(hours, measure)
             if self._thread is None:
                 self._start()
         except Exception:  # noqa: BLE001 - counting must never cost a caller their answer
@@ -85,16 +95,37 @@ class Tally:
         now = self.clock()
         return (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).astimezone(UK)
 
-    def _add(self, counts: Counter, key: tuple) -> None:
-        if key in counts or len(counts) < self.max_waiting:
+    def _now(self) -> tuple:
+        """(UK date, (week, weekday, hour)) now. With the real clock, worked out once an hour:
+        UK time is always a whole number of hours from UTC, so its hour turns when UTC's does."""
+        if self.clock is None:
+            since, until, day, hour = self._hour
+            now = time.time()
+            if since <= now < until:
+                return day, hour
+            since = now - now % 3600
+            local = datetime.fromtimestamp(since, UK)
+        else:
+            local, since = self.now(), None
+        day = local.date()
+        when = day, (day - timedelta(days=local.weekday()), local.weekday(), local.hour)
+        if since is not None:
+            self._hour = (since, since + 3600, *when)  # one tuple: read whole by any thread
+        return when
+
+    def _add(self, counts: Counter, key) -> None:
+        if key in counts:
             counts[key] += 1
+        elif self._keys < self.max_waiting:
+            counts[key] = 1
+            self._keys += 1
         else:
             self._dropped += 1  # memory stays bounded; said in the next complaint
 
     def waiting(self) -> int:
         """How many counts are in memory, not yet written."""
         with self._lock:
-            return sum(self._days.values()) + self._in_flight
+            return sum(sum(c.values()) for c in self._days.values()) + self._in_flight
 
     # -- Writing (the writer thread, and shutdown) --------------------------------------------
     def flush(self, wait: float = 10.0) -> bool:
@@ -103,14 +134,18 @@ class Tally:
             return False
         try:
             with self._lock:
-                days, hours, self._days, self._hours = self._days, self._hours, Counter(), Counter()
+                by_day, by_hour, self._days, self._hours, self._keys = self._days, self._hours, {}, {}, 0
+                days = Counter({(day, *pair): n for day, c in by_day.items() for pair, n in c.items()})
+                hours = Counter({(*hour, m): n for hour, c in by_hour.items() for m, n in c.items()})
                 self._in_flight = sum(days.values())
             try:
                 kept.add(self.database, days, hours)
             except Exception as exc:  # noqa: BLE001 - down, locked, full: the callers must not notice
                 with self._lock:
-                    self._days.update(days)
-                    self._hours.update(hours)
+                    for waiting, back in ((self._days, by_day), (self._hours, by_hour)):
+                        for when, counts in back.items():
+                            waiting.setdefault(when, Counter()).update(counts)
+                    self._keys = sum(len(c) for c in (*self._days.values(), *self._hours.values()))
                     self._in_flight = 0
                 self._failed(exc)
                 return False

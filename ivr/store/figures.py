@@ -27,8 +27,6 @@ ADVISER_OUTCOMES = ("connected", "no adviser answered", "caller stopped waiting"
 UNANSWERED = ("no adviser answered", "caller stopped waiting", "wait limit reached", "adviser service failed")
 LENGTH_BANDS = ((60, "under 1 minute"), (180, "1 to 3 minutes"), (600, "3 to 10 minutes"),
                 (None, "over 10 minutes"))
-# Counted per hour of the week as well, for planning adviser rotas.
-HOURLY = ("calls", "adviser requests", "adviser unanswered")
 
 
 class DayCount(Base):
@@ -69,7 +67,7 @@ def length_band(seconds: str) -> str | None:
 
 
 def hourly(what: str, name: str) -> tuple[str, ...]:
-    """What a count adds to the hour-of-the-week totals as well."""
+    """What a count adds to the hour-of-the-week totals as well (calls and adviser requests, for rotas)."""
     if (what, name) == CALL_STARTED:
         return ("calls",)
     if what == "adviser":
