@@ -10,6 +10,8 @@ with wrk, POSTing the form body Twilio sends with its X-Twilio-Signature. The li
 SQLite file, as one server has by default) holds a caller waiting while an adviser's phone rings,
 for the wait page, and a wait another adviser has taken, for a press of 1 that comes too late. Prints requests per
 second, p50 and p99 latency, errors, and each target's throughput as a fraction of each ceiling's.
+The line counts its usage figures as in production (into a SQLite file in the run's temporary
+folder), and the calls they counted are printed at the end.
 Needs wrk (scripts/setup --bench installs it). Every run is bounded by --seconds.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ import argparse
 import json
 import os
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -82,7 +85,8 @@ def serve(server: str, port: int, workdir: Path, options: list[str], *, app: str
             [*under, sys.executable, "-m", "gunicorn", "--config", "python:ivr.serve.gunicorn_conf",
              "--bind", f"127.0.0.1:{port}", *options, app or APPS[server]],
             cwd=workdir, stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, **(LINE_ENV if server != "ceiling" else {}), "PYTHONPATH": str(ROOT), **(env or {})})
+            env={**os.environ, **(LINE_ENV if server != "ceiling" else {}), "PYTHONPATH": str(ROOT),
+                 "DATABASE_URL": f"sqlite:///{workdir / 'line.sqlite3'}", **(env or {})})
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and proc.poll() is None:
         try:
@@ -160,7 +164,15 @@ def run(args) -> dict[str, list[dict]]:
                 proc.wait(timeout=30)
         # A 200 could still be the error page: the line logs every failure at ERROR.
         rounds["app errors"] = [{"count": (workdir / "line.log").read_text().count(" ERROR ")}]
+        rounds["calls counted"] = [{"count": counted_calls(workdir / "line.sqlite3")}]
     return rounds
+
+
+def counted_calls(database: Path) -> int:
+    """Calls the usage figures counted: every /voice request the line answered, warm-up included
+    (the workers write their last batch as they stop)."""
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT coalesce(sum(count), 0) FROM figures_days WHERE what = 'calls'").fetchone()[0]
 
 
 def summary(results: list[dict]) -> dict:
@@ -174,6 +186,7 @@ def summary(results: list[dict]) -> dict:
 
 def report(rounds, args) -> None:
     app_errors = rounds.pop("app errors")[0]["count"]
+    calls_counted = rounds.pop("calls counted")[0]["count"]
     rows = {name: summary(results) for name, results in rounds.items()}
     ceiling, signed_ceiling = (rows[TARGETS[i][0]]["rps"] for i in (0, 1))
     print(f"{args.rounds} rounds x {args.seconds} s a target; wrk -t{args.wrk_threads} -c{args.connections}; "
@@ -186,6 +199,9 @@ def report(rounds, args) -> None:
         print(f"| {name} | {r['requests']:,} | {r['rps']:,.0f} | {r['p50']:.1f} | {r['p99']:.1f} | "
               f"{r['p99_worst']:.1f} | {r['errors']} | {r['rps'] / ceiling:.0%} | {r['rps'] / signed_ceiling:.0%} |")
     print(f"\nErrors logged by the line (error pages served): {app_errors}")
+    measured = rows[TARGETS[2][0]]["requests"]
+    print(f"Calls counted by the usage figures: {calls_counted:,} (measured /voice requests: {measured:,}, "
+          "plus the warm-up and the check)")
 
 
 def main() -> None:

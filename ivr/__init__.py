@@ -23,7 +23,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .audio import files as audio_files
     from .line import content as content_mod
     from .line import service, webhooks
-    from .serve import health, intake, requestlog
+    from .serve import health, intake, requestlog, tally
+    from .web import figures as figures_page
     from .store.database import Database
 
     test_config = dict(test_config or {})
@@ -40,6 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     audio = audio_files.load_index(settings, contents)
     database = Database(settings.database_url)
     database.upgrade()  # quick when nothing is pending; a database that cannot be reached stops here
+    # Usage figures, counted in memory and written every few seconds (FIGURES off: the tools' own calls).
+    figures = (tally.Tally(database, test_config.get("CLOCK"), test_config.get("FIGURES_SECONDS", tally.WRITE_SECONDS))
+               if test_config.get("FIGURES", True) else tally.Uncounted())
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = intake.MAX_BODY_BYTES  # Twilio's bodies are a few kilobytes
@@ -56,9 +60,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         clock = preview_app(app, settings, clock)
     # Every other page, whoever adds it, is for signed-in staff only (ivr/web/__init__.py says how).
     web.init_app(app, settings, line_blueprints=(webhooks.bp, health.bp, audio_files.bp))
+    app.register_blueprint(figures_page.bp)  # the usage figures, for signed-in staff
     webhooks.init_app(app)
     app.extensions["ivr"] = service.service(app, settings, contents, clock, audio, database,
-                                            test_config.get("TWILIO_HTTP_CLIENT"), test_config.get("BACKGROUND"))
+                                            test_config.get("TWILIO_HTTP_CLIENT"), test_config.get("BACKGROUND"),
+                                            figures)
     return app
 
 

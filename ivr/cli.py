@@ -11,6 +11,7 @@ from .audio.build import build_audio
 from .staff.accounts import staff
 from .staff.call import call
 from .staff.check import check
+from .staff.figures import figures
 from .line.content import ContentError
 from .staff.flowmap import map_command
 from .staff.listen import listen
@@ -72,3 +73,4 @@ main.add_command(number)
 main.add_command(build_audio)
 main.add_command(listen)
 main.add_command(staff)
+main.add_command(figures)

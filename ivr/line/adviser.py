@@ -207,7 +207,8 @@ def closed(line: Line, settings: Settings, where: Where, now: datetime) -> Voice
 
 def dial_ended(line: Line, settings: Settings, where: Where, dial_status: str, call_status: str,
                bridged: bool) -> VoiceResponse:
-    """The earlier design's <Dial> action: how that attempt to reach an adviser ended."""
+    """The earlier design's <Dial> action: how that attempt to reach an adviser ended (only for
+    calls that were ringing advisers while the line was upgraded; not counted in the figures)."""
     response = VoiceResponse()
     if call_status in CALLER_GONE:
         response.hangup()  # the caller hung up; Twilio has already ended the adviser legs

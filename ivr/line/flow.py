@@ -134,18 +134,25 @@ def keypress(line: Line, where: Where, digits: str) -> VoiceResponse:
     key = digits.strip()
     if not key:
         return silence(line, where)
-    node = line.content.node(where.node)
-    fresh = replace(where, misses=0)
+    to = next_node(line.content, where, key)
+    if to is None:
+        missed = replace(where, misses=min(where.misses + 1, MAX_MISSES))
+        return at_node(line, missed, full=False, before=(line.phrase("wrong_key"),))
+    return at_node(line, replace(where, node=to, misses=0))
+
+
+def next_node(content: Content, where: Where, key: str) -> str | None:
+    """Where a guidance key takes the caller (the same node for hash), or None if it does nothing here."""
+    node = content.node(where.node)
     if key == AGAIN_KEY:
-        return at_node(line, fresh)
+        return where.node
     if key == BACK_KEY:
-        return at_node(line, replace(fresh, node=line.content.parent(where.node)))
+        return content.parent(where.node)
     if key == MAIN_MENU_KEY:
-        return at_node(line, replace(fresh, node=MAIN))
+        return MAIN
     if isinstance(node, Menu) and key in node.options:
-        return at_node(line, replace(fresh, node=node.options[key].go))
-    missed = replace(where, misses=min(where.misses + 1, MAX_MISSES))
-    return at_node(line, missed, full=False, before=(line.phrase("wrong_key"),))
+        return node.options[key].go
+    return None
 
 
 def silence(line: Line, where: Where) -> VoiceResponse:

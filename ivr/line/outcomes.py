@@ -1,8 +1,8 @@
 """Every way a caller's request for an adviser can end, named once, so figures can count them.
 
 Each request (a press of 9 or 0, or "try again") ends in exactly one of these, decided by the
-webhook that ends it, which passes it to `ended`: that puts it on the request's log line today,
-and is the one place usage figures can hook into.
+webhook that ends it, which passes it to `ended`: that puts it on the request's log line and
+counts it in the usage figures.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from enum import Enum
 from flask import Request
 
 from ..serve import requestlog
+from . import figures
 
 
 class Outcome(str, Enum):
@@ -25,5 +26,6 @@ class Outcome(str, Enum):
 
 
 def ended(request: Request, outcome: Outcome) -> None:
-    """A request for an adviser ended this way (noted on the request's log line)."""
+    """A request for an adviser ended this way: noted on the request's log line, and counted."""
     requestlog.note(request, adviser=outcome.value)
+    figures.adviser_outcome(outcome.value)

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
+from ..serve.tally import Tally, Uncounted
 from ..settings import Settings
 from ..store.database import Database
 from .adviser import all_prompts
@@ -30,6 +31,7 @@ class Service:
     error_pages: dict[str, str] = field(default_factory=dict)  # language -> TwiML, rendered at start-up
     database: Database | None = None
     ringer: Ringer | None = None  # rings advisers through Twilio's REST API; their state in `database`
+    figures: Tally | Uncounted = field(default_factory=Uncounted)  # usage figures, counted in memory
 
     def line(self, at: Where) -> Line:
         """What the flow needs at `at`: two small objects, built from whatever audio index is set."""
@@ -80,7 +82,8 @@ _quote = functools.lru_cache(maxsize=1024)(functools.partial(quote, safe=""))
 
 
 def service(app: Flask, settings: Settings, contents: dict[str, Content], clock, audio: AudioIndex | None = None,
-            database: Database | None = None, http_client=None, background=None) -> Service:
+            database: Database | None = None, http_client=None, background=None,
+            figures: Tally | Uncounted | None = None) -> Service:
     """Build every read-only thing a webhook needs once, so a request only reads them.
 
     `http_client` (a twilio HttpClient) and `background` (how work is run off a webhook's critical
@@ -88,7 +91,7 @@ def service(app: Flask, settings: Settings, contents: dict[str, Content], clock,
     """
     from .safety import error_pages
     svc = Service(settings, contents, audio=audio or NoAudio(), clock=clock, database=database,
-                  ringer=Ringer(settings, database, http_client, background),
+                  ringer=Ringer(settings, database, http_client, background), figures=figures or Uncounted(),
                   link=Links.for_app(settings.public_base_url, app),
                   validator=RequestValidator(settings.auth_token) if settings.auth_token else None)
     return replace(svc, error_pages=error_pages(svc))

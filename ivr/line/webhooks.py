@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, Request, Response, abort, current_app, reque
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import adviser, flow, outcomes, safety, screening, waiting
+from . import adviser, figures, flow, outcomes, safety, screening, waiting
 from .. import local
 from ..serve import requestlog
 from ..store import waits
@@ -120,8 +120,10 @@ GUIDANCE_PAGES = {
 PAGE_CACHE_SIZE = 4096  # more than every node x misses x key x language x rate
 
 
-def build_page(svc, step: str, here: Where, key: str) -> str:
-    return render(GUIDANCE_PAGES[step](svc.line(here), here, key))
+def build_page(svc, step: str, here: Where, key: str) -> tuple[str, figures.Counts]:
+    """The page as text, and what it adds to the usage figures (both the same for every caller)."""
+    return (render(GUIDANCE_PAGES[step](svc.line(here), here, key)),
+            figures.page_counts(svc.contents[here.lang], step, here, key))
 
 
 def where(svc, req: Request) -> Where:
@@ -170,7 +172,9 @@ class Webhook:
     def page(self, step: str, key: str = "") -> str:
         # Keyed by the Service in force (one swapped in, in tests, gets fresh pages) and by the
         # audio's generation (a file deleted under a running line is spoken with <Say> at once).
-        return self.pages(id(self.svc), self.svc.audio.generation(), step, self.here, key)
+        page, counts = self.pages(id(self.svc), self.svc.audio.generation(), step, self.here, key)
+        self.svc.figures.count(*counts)  # in memory: no database in a webhook's answer
+        return page
 
 
 def safe_answer() -> str:
@@ -181,6 +185,7 @@ def safe_answer() -> str:
         return safety.LEAVE_QUEUE
     if request.endpoint == "voice.adviser_through":
         return safety.JOIN_NOW
+    figures.error_page()
     return safety.error_page(current_app.extensions.get("ivr"), request.args.get("lang"))
 
 
@@ -242,6 +247,7 @@ def fallback(hook: Webhook):
 def status():
     # Only the outcome goes to the request log, never who called. Twilio ignores this answer.
     requestlog.note(request, outcome=request.form.get("CallStatus", "?")[:20])
+    figures.call_ended(request.form.get("CallDuration", ""))
     return Response(status=204)
 
 

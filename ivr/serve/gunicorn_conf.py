@@ -26,6 +26,13 @@ max_requests = 0  # nothing leaks between requests, so no need to recycle worker
 control_socket_disable = True  # no admin socket in a shared home folder; deploys use signals
 
 
+def worker_exit(server, worker):
+    """A worker that stops (a deploy, a restart, a timeout) first writes its last usage figures,
+    so only a crash loses counts: at most the last few seconds' (ivr/serve/tally.py)."""
+    from .tally import close_all
+    close_all()
+
+
 class Logger(glogging.Logger):
     """Gunicorn's logger without its access log.
 

@@ -81,13 +81,8 @@ class Caller:
 
     def post(self, url: str, **extra) -> ET.Element:
         """POST to `url` exactly as Twilio would: the full public URL, signed."""
-        if not url.startswith("http"):
-            url = self.base_url + url
-        data = self.params(**extra)
-        signature = RequestValidator(self.auth_token).compute_signature(url, data)
-        parts = urlsplit(url)
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-        return self.follow(path, self.client.post(path, data=data, headers={"X-Twilio-Signature": signature}))
+        response, path = self.send(url, **extra)
+        return self.follow(path, response)
 
     def fetch(self, url: str, **extra) -> ET.Element:
         """GET `url` as Twilio fetches a TwiML URL whose method is GET (a fallback on static
@@ -96,11 +91,12 @@ class Caller:
         signature = RequestValidator(self.auth_token).compute_signature(url, {})
         parts = urlsplit(url)
         path = f"{parts.path}?{parts.query}"
-        return self.follow(path, self.client.get(path, headers={"X-Twilio-Signature": signature}))
+        response = self.client.get(path, headers={"X-Twilio-Signature": signature})
+        self.statuses.append(response.status_code)
+        return self.follow(path, response)
 
     def follow(self, path: str, response) -> ET.Element:
         """Read the TwiML Twilio was sent back, as Twilio would."""
-        self.statuses.append(response.status_code)
         assert response.status_code == 200, f"{path} answered {response.status_code}"
         assert response.mimetype == "text/xml", response.mimetype
         self.doc = ET.fromstring(response.data)
@@ -112,6 +108,18 @@ class Caller:
         if self.board is not None:
             self.board.follow(self)
         return self.doc
+
+    def send(self, url: str, **extra):
+        """POST the call's parameters (and `extra`) to `url`, signed as Twilio signs them."""
+        if not url.startswith("http"):
+            url = self.base_url + url
+        data = self.params(**extra)
+        signature = RequestValidator(self.auth_token).compute_signature(url, data)
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        response = self.client.post(path, data=data, headers={"X-Twilio-Signature": signature})
+        self.statuses.append(response.status_code)
+        return response, path
 
     def speech(self, element: ET.Element) -> str:
         if element.tag == "Say":
@@ -145,10 +153,15 @@ class Caller:
         self.post(gather.get("action"), Digits=key, FinishedOnKey="")
         return self
 
-    def hang_up(self) -> "Caller":
-        """Put the phone down; Twilio tells the line where it matters (a queue, a <Dial>, a conversation)."""
+    def hang_up(self, seconds: int | None = None) -> "Caller":
+        """Put the phone down; Twilio tells the line where it matters (a queue, a <Dial>, a
+        conversation) and, given the call's length, the number's status callback ("Call status
+        changes", /voice/status) that the call completed, with CallDuration in whole seconds."""
         if self.board is not None:
             self.board.hang_up(self)
+        if seconds is not None:
+            response, path = self.send("/voice/status", CallStatus="completed", CallDuration=str(seconds))
+            assert response.status_code in (200, 204), f"{path} answered {response.status_code}"
         self.ended = True
         return self
 

@@ -137,8 +137,8 @@ class Switchboard(RestAPI):
 
     def caller(self, **fields) -> Caller:
         """A caller whose calls this board carries."""
-        caller = Caller(self.client, self.base_url, self.auth_token, call_sid=self._sid("CA"), board=self,
-                        lookup=self.lookup, **fields)
+        fields.setdefault("call_sid", self._sid("CA"))
+        caller = Caller(self.client, self.base_url, self.auth_token, board=self, lookup=self.lookup, **fields)
         self.calls[caller.call_sid] = Call(caller.call_sid, SERVICE, caller.from_number, "inbound",
                                            caller=caller, status="in-progress")
         return caller

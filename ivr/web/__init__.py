@@ -2,7 +2,8 @@
 authenticator in `authenticator.py` and the guessing limits in `guessing.py`), the staff home
 page at /staff/ (`home.py`), default-deny for every page of the app (`gate.py`), and the phone
 in a web page (`phone.py`, with the adviser side of option 9 it plays in `adviser_side.py`, and
-how the local preview starts in `preview.py`).
+how the local preview starts in `preview.py`), and the usage figures (`figures.py`, from the
+report in `report.py`).
 
 May import the audio, the line, running it, the database and the settings; never the staff tools.
 
