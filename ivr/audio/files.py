@@ -23,14 +23,31 @@ log = logging.getLogger("ivr.audio")
 YEAR = 365 * 24 * 3600
 
 
+class BuildSettings(dict):
+    """(language, rate) -> the hash of what the build would use now, worked out when first asked
+    (each language may have a voice of its own: engines.for_language)."""
+
+    def __init__(self, env: Mapping[str, str], default_language: str):
+        super().__init__()
+        self.env, self.default_language = env, default_language
+
+    def __missing__(self, language_rate: tuple[str, str]) -> str:
+        language, rate = language_rate
+        if rate not in RATES:
+            raise KeyError(language_rate)
+        self[language_rate] = settings_hash(engines.for_language(self.env, language, self.default_language), rate)
+        return self[language_rate]
+
+
 def audio_index(settings: Settings, env: Mapping[str, str]) -> ManifestIndex:
     """The built audio as the line with these settings serves it (a bad TTS_ENGINE is a SettingsError)."""
     try:
-        engine = engines.from_env(env)
+        engines.from_env(env)
+        engines.piper_voices(env)
     except ValueError as exc:
         raise SettingsError([str(exc)]) from exc
     base = settings.audio_base_url or f"{settings.public_base_url}{bp.url_prefix}"
-    return ManifestIndex(settings.audio_dir, base, {rate: settings_hash(engine, rate) for rate in RATES},
+    return ManifestIndex(settings.audio_dir, base, BuildSettings(dict(env), settings.default_language),
                          host=request_host)
 
 

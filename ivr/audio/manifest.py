@@ -14,7 +14,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from ..line.content import Prompt
 
@@ -92,12 +92,12 @@ CHECK_EVERY_SECONDS = 1.0  # how often a running line looks for audio files gone
 class ManifestIndex:
     """The AudioIndex the line uses: loaded once at start-up, then dictionary look-ups only."""
 
-    def __init__(self, folder: Path, base_url: str, settings_hashes: dict[str, str],
+    def __init__(self, folder: Path, base_url: str, settings_hashes: Mapping[tuple[str, str], str],
                  host: Callable[[], str] = lambda: ""):
         self.folder = Path(folder)
         self.base_url = base_url.rstrip("/")
         self.host = host  # for a base without a host (development): the address being called
-        self.settings_hashes = settings_hashes  # rate -> hash of what the build would use now
+        self.settings_hashes = settings_hashes  # (language, rate) -> hash of what the build would use now
         self.entries = Manifest.load(self.folder).entries
         self.files = {e.file: e for e in self.entries.values()}
         self._checked, self._generation = float("-inf"), None
@@ -132,7 +132,7 @@ class ManifestIndex:
         self.generation()  # so a file gone since the last look counts as missing
         if entry is None or entry.file not in self._readable:
             return "missing"
-        if entry.text_hash != digest(prompt.text) or entry.settings_hash != self.settings_hashes.get(rate):
+        if entry.text_hash != digest(prompt.text) or entry.settings_hash != self.settings_hashes[language, rate]:
             return "stale"
         return "current"
 
