@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Request, Response, abort, current_app, reque
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
-from . import adviser, flow, safety
+from . import adviser, flow, languages, safety
 from ..serve import requestlog
 from .flow import Line, Where
 
@@ -92,16 +92,17 @@ def twiml(response: VoiceResponse | str) -> Response:
 # (never on who calls or when), so each one is built once per process and then served as text.
 # The adviser path depends on the clock and is always built fresh.
 GUIDANCE_PAGES = {
-    "answer": lambda line, here, key: flow.answer(line, here),
-    "key": lambda line, here, key: flow.keypress(line, here, key),
-    "silence": lambda line, here, key: flow.silence(line, here),
-    "fallback": lambda line, here, key: flow.error(line, here),
+    "answer": lambda svc, here, key: languages.start(svc.lines(here), here),
+    "language": lambda svc, here, key: languages.chosen(svc.lines(here), here, key),
+    "key": lambda svc, here, key: flow.keypress(svc.line(here), here, key),
+    "silence": lambda svc, here, key: flow.silence(svc.line(here), here),
+    "fallback": lambda svc, here, key: flow.error(svc.line(here), here),
 }
 PAGE_CACHE_SIZE = 4096  # more than every node x misses x key x language x rate
 
 
 def build_page(svc, step: str, here: Where, key: str, base: str) -> str:
-    return render(GUIDANCE_PAGES[step](svc.line(here), here, key))
+    return render(GUIDANCE_PAGES[step](svc, here, key))
 
 
 def where(svc, req: Request) -> Where:
@@ -184,6 +185,15 @@ def answer(hook: Webhook):
     return hook.page("answer")
 
 
+@bp.post("/language")
+@webhook
+def language(hook: Webhook):
+    pressed = flow.plain_key(hook.digits())
+    if pressed in flow.ADVISER_KEYS:  # 9 works from the first second, in the default language
+        return adviser.offer(hook.line, hook.settings, replace(hook.here, misses=0), hook.now())
+    return hook.page("language", pressed)
+
+
 @bp.post("/key")
 @webhook
 def key(hook: Webhook):
@@ -241,7 +251,10 @@ def adviser_silence(hook: Webhook):
 @bp.post("/adviser/screen")
 @webhook
 def adviser_screen(hook: Webhook):
-    return adviser.screen(hook.line, hook.here)
+    # The adviser hears the whisper in the line's own language, at the usual speed, whatever
+    # the caller chose: an adviser who cannot follow it could never take the call.
+    usual = replace(hook.here, lang=hook.settings.default_language, rate=flow.RATES[0])
+    return adviser.screen(hook.svc.line(usual), hook.here)
 
 
 @bp.post("/adviser/accept")
