@@ -35,6 +35,7 @@ KNOWN_ATTRIBUTES = {
     "Client": {"url", "method", "statusCallbackEvent", "statusCallback", "statusCallbackMethod"},
     "Identity": set(),
     "break": {"strength", "time"},
+    "prosody": {"rate", "volume", "pitch"},  # SSML in <Say>: the slow rate's fallback
 }
 
 SERVICE = "+442079460001"  # Ofcom drama-range numbers (020 7946 0xxx): never a real person

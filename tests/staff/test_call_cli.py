@@ -34,8 +34,8 @@ def test_a_scripted_call_prints_each_prompt_and_key_in_order():
     assert result.exit_code == 0, result.output
     out = lines(result)
     assert out[0].startswith("Line: This is Keeping Safe.")
-    assert out[1] == "Line: Main menu."
-    assert out[2] == "Line: To hear about calling the police, press 1."
+    assert out[1] == "Line: Main menu, for England and Wales."
+    assert out[2] == "Line: For calling the police, press 1."
     i = out.index("You press 3.")
     assert out[i + 1].startswith("Line: If your partner is arrested")
     assert out[out.index("You press #.") + 1].startswith("Line: If your partner is arrested")
@@ -47,7 +47,7 @@ def test_an_empty_key_or_wait_stays_silent_and_the_choices_come_again(keys):
     out = lines(ivr(f"ivr call --keys {keys}"))
     assert "(You stay silent.)" in out
     after = out[out.index("(You stay silent.)") + 1:]
-    assert after[:2] == ["Line: Calling the police.", "Line: To hear about calling nine nine nine, press 1."]
+    assert after[:2] == ["Line: Calling the police.", "Line: For nine nine nine, press 1."]
 
 
 def test_a_key_that_is_not_on_a_phone_is_refused_with_an_example():
@@ -69,7 +69,7 @@ def test_when_no_adviser_takes_the_call_the_caller_hears_the_helpline(outcome):
     out = lines(ivr(f"ivr call --keys 9,2 --adviser {outcome} {WEEKDAY_MORNING}", **OPEN))
     assert "Line: Sorry, no adviser could answer just now." in out
     assert any("The National Domestic Abuse Helpline" in line for line in out)
-    assert out[out.index("You press 2.") + 1] == "Line: Main menu."
+    assert out[out.index("You press 2.") + 1] == "Line: Main menu, for England and Wales."
     assert ("(The adviser presses 2.)" in out) == (outcome == "declined")
 
 
@@ -136,7 +136,7 @@ def test_built_audio_is_shown_as_its_words_and_played(tmp_path, monkeypatch):
     shown = []
     caller.dial()
     Earpiece(shown.append, player=player).speak(caller)
-    assert shown[1] == "Line: Main menu."
+    assert shown[1] == "Line: Main menu, for England and Wales."
     assert played.read_text().splitlines()[1] == "https://audio.example.org/en-GB/normal/menu.main.mp3"
 
 

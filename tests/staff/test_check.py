@@ -46,7 +46,9 @@ def test_a_sentence_over_25_words_is_found_on_its_own_line(tmp_path):
     assert f"guidance/en-GB.yaml:{line_of(path, 'Bail means')}: error in section.arrest: " \
            "this sentence has 26 words" in result.output
     assert "Fix: split it into two sentences of 25 words or fewer" in result.output
-    assert "1 error, 1 warning. Fix the errors, then run `ivr check` again." in result.output
+    # Slowly, the longer section would now take over a minute: worth knowing, not an error.
+    assert "warning in section.arrest: at the slow speed, callers hear about 65 seconds" in result.output
+    assert "1 error, 2 warnings. Fix the errors, then run `ivr check` again." in result.output
 
 
 @pytest.mark.parametrize("sentences, average", [(["ten"] * 17, 17.0), (["ten"] * 15, None)])
@@ -79,15 +81,16 @@ def test_digits_and_abbreviations_are_found_on_their_line_with_the_words_to_use(
     assert result.exit_code == 1
     assert f":{line_of(path, new.splitlines()[0])}: error in " in result.output
     assert fix in result.output.split("Fix: ")[1]
-    assert result.output.count(": error in ") == 1  # only the change: "press 9" and the like are fine
+    # Only the change ("press 9" and the like are fine); 999 in digits is also missing from the welcome.
+    assert result.output.count(": error in ") == (2 if "999" in new else 1)
 
 
 @pytest.mark.parametrize("new, problem", [
-    ('"For arrest and bail, press 3."', "an option should read 'To ..., press 3.'"),
-    ('"To hear about arrest and bail, press 2."', "it says 'press 2' but it is key 3"),
+    ('"Press 3 for arrest and bail."', "a choice should say what it is, then '..., press 3.'"),
+    ('"For arrest and bail, press 2."', "it says 'press 2' but it is key 3"),
 ])
-def test_every_option_reads_to_then_press_its_own_key(tmp_path, new, problem):
-    path = edited(tmp_path, '"To hear about arrest and bail, press 3."', new)
+def test_every_option_says_what_it_is_then_press_its_own_key(tmp_path, new, problem):
+    path = edited(tmp_path, '"For arrest and bail, press 3."', new)
     result = ivr(f"ivr check {path}")
     assert f"en-GB.yaml:{line_of(path, new)}: error in menu.main.3: {problem}" in result.output
 
