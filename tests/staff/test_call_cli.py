@@ -198,3 +198,25 @@ def test_built_audio_is_recognised_at_whatever_address_the_line_was_reached(make
     words = audio_words(service)
     for address in (url, "http://localhost:8000/audio/" + url.rsplit("/", 1)[-1]):
         assert words(address) == main.text
+
+
+def test_seven_slows_the_line_down_and_seven_again_brings_it_back():
+    out = lines(ivr("ivr call --keys 7,7"))
+    first = out.index("You press 7.")
+    assert out[first + 1] == "Line: Main menu, for England and Wales."
+    assert "Line: For the usual speed, press 7." in out[first:]
+    assert out[-4] == "Line: For slower speech, press 7."  # after the second 7
+
+
+def test_a_call_to_a_line_with_two_languages_starts_with_the_choice(tmp_path):
+    import shutil
+    from pathlib import Path
+    from ivr.settings import PACKAGE_DIR
+    folder = tmp_path / "guidance"
+    folder.mkdir()
+    shutil.copy(PACKAGE_DIR / "guidance" / "en-GB.yaml", folder)
+    shutil.copy(Path(__file__).resolve().parents[1] / "languages" / "qaa.yaml", folder)
+    out = lines(ivr("ivr call --keys 1,1", CONTENT_DIR=str(folder)))
+    assert out[:2] == ["Line: For English, stay on the line.", "Line: Fo Keshi, drik 1."]
+    assert out[out.index("You press 1.") + 1].startswith("Line: Dis es Kiping Saf.")
+    assert "Line: Kolen de polis." in out

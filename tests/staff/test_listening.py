@@ -26,3 +26,11 @@ def test_any_longer_number_is_found_and_spelled_out_digit_by_digit(text, number)
 def test_a_sentence_is_too_long_exactly_when_it_has_over_25_words(count):
     problems = listening.sentence_length(" ".join(["word"] * count) + ".")
     assert any("this sentence has" in p.text for p in problems) == (count > 25)
+
+
+@given(words, st.integers(1, 4))
+def test_a_choice_says_what_it_is_then_the_key_in_its_own_languages_word(text, key):
+    assert listening.option_form(f"For {text}, press {key}.", str(key)) == []
+    assert listening.option_form(f"Fo {text}, drik {key}.", str(key), press="drik") == []
+    assert listening.option_form(f"Press {key} for {text}.", str(key))  # the key first: hard to follow
+    assert listening.option_form(f"For {text}, press {key}.", str(key), press="drik")
