@@ -3,13 +3,17 @@
 A content file is YAML that charity staff edit. Loading it checks every structural rule
 (keys lead somewhere, menus are small and numbered 1..n, every section within two presses)
 and reports each problem with the file and line, so a broken file never half-loads.
+
+A file also says its language's name in that language, how that language is offered before the
+welcome, and whether it is the original or a translation (who translated it, and which qualified
+translator reviewed it, when): only the original and reviewed translations are offered
+(languages.offered).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Mapping
 
 import yaml
 
@@ -23,9 +27,8 @@ REQUIRED_PHRASES = (
     "slower", "usual_speed", "error", "goodbye",
 )
 # How a language is offered before the welcome, in its own words: the default one says to stay
-# on the line, each other one names its key ({key}, filled in by the line).
+# on the line, each other one names its key ({key}, filled in by the line: languages.offered).
 REQUIRED_OFFER = ("stay", "press")
-MAX_LANGUAGES = 1 + len(GUIDANCE_KEYS)  # the default, and a key each for up to four more
 REQUIRED_ADVISER = (
     "connecting", "closed", "closed_today", "hours", "day_range", "day_list",
     "clock_hours", "on_the_hour", "quarter_past", "half_past", "quarter_to",
@@ -455,23 +458,3 @@ def load_all(folder: str | Path) -> dict[str, Content]:
         raise ContentError(problems)
     return out
 
-
-def offered(contents: Mapping[str, Content], default: str) -> dict[str, Content]:
-    """The languages callers are offered: the default first, then each reviewed translation, by tag.
-
-    A translation that no qualified translator has reviewed is never offered. With more than one
-    language, each learns the sentence that offers it before the welcome (its key filled in).
-    """
-    others = sorted(lang for lang, c in contents.items() if lang != default and c.reviewed)
-    chosen = [lang for lang in (default, *others[:MAX_LANGUAGES - 1]) if lang in contents]
-    if len(chosen) < 2:
-        return {lang: contents[lang] for lang in chosen}
-    out = {default: replace(contents[default], offered_as=contents[default].offer["stay"])}
-    for key, lang in language_keys(chosen).items():
-        out[lang] = replace(contents[lang], offered_as=contents[lang].offer["press"].format(key=key))
-    return out
-
-
-def language_keys(languages) -> dict[str, str]:
-    """key -> language for every offered language but the first (the default needs no key)."""
-    return {str(n): lang for n, lang in enumerate(list(languages)[1:], 1)}

@@ -8,12 +8,15 @@ URL of every webhook after this one, so the whole call, the adviser path too, is
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Mapping
 
 from twilio.twiml.voice_response import VoiceResponse
 
 from . import flow
-from .content import language_keys
+from .content import GUIDANCE_KEYS, Content
 from .flow import Line, Where
+
+MAX_LANGUAGES = 1 + len(GUIDANCE_KEYS)  # the default, and a key each for up to four more
 
 # Seconds of quiet after the last offer before the default language's welcome: long enough to
 # press a key just heard, short enough not to keep the default language's callers waiting.
@@ -49,3 +52,24 @@ def chosen(lines: list[Line], where: Where, key: str) -> VoiceResponse:
     by_language = {line.content.language: line for line in lines}
     language = language_keys(by_language).get(key, lines[0].content.language)
     return flow.answer(by_language[language], replace(where, lang=language))
+
+
+def offered(contents: Mapping[str, Content], default: str) -> dict[str, Content]:
+    """The languages callers are offered: the default first, then each reviewed translation, by tag.
+
+    A translation that no qualified translator has reviewed is never offered. With more than one
+    language, each learns the sentence that offers it before the welcome (its key filled in).
+    """
+    others = sorted(lang for lang, c in contents.items() if lang != default and c.reviewed)
+    chosen = [lang for lang in (default, *others[:MAX_LANGUAGES - 1]) if lang in contents]
+    if len(chosen) < 2:
+        return {lang: contents[lang] for lang in chosen}
+    out = {default: replace(contents[default], offered_as=contents[default].offer["stay"])}
+    for key, lang in language_keys(chosen).items():
+        out[lang] = replace(contents[lang], offered_as=contents[lang].offer["press"].format(key=key))
+    return out
+
+
+def language_keys(languages) -> dict[str, str]:
+    """key -> language for every offered language but the first (the default needs no key)."""
+    return {str(n): lang for n, lang in enumerate(list(languages)[1:], 1)}

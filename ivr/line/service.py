@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 from ..settings import Settings, SettingsError
 from ..store.database import Database
 from .adviser import all_prompts
-from . import content as content_mod
+from . import languages
 from .content import Content
 from .flow import Line, Where
 from .speech import RATES, AudioIndex, NoAudio, Speaker
@@ -89,7 +89,7 @@ _quote = functools.lru_cache(maxsize=1024)(functools.partial(quote, safe=""))
 
 
 def line_contents(settings: Settings, every: dict[str, Content]) -> dict[str, Content]:
-    """The content files callers are offered (content.offered), or SettingsError if the default
+    """The content files callers are offered (languages.offered), or SettingsError if the default
     language is missing or is a translation nobody has reviewed."""
     default = every.get(settings.default_language)
     if default is None:
@@ -98,10 +98,10 @@ def line_contents(settings: Settings, every: dict[str, Content]) -> dict[str, Co
     if not default.reviewed:
         raise SettingsError([f"DEFAULT_LANGUAGE: {default.path.name} is a translation that no "
                              "qualified translator has reviewed yet, so callers cannot hear it"])
-    contents = content_mod.offered(every, settings.default_language)
+    contents = languages.offered(every, settings.default_language)
     for language in sorted(set(every) - set(contents)):
         why = "no review by a qualified translator is recorded" if not every[language].reviewed else \
-            f"at most {content_mod.MAX_LANGUAGES} languages can be offered"
+            f"at most {languages.MAX_LANGUAGES} languages can be offered"
         log.warning("%s is not offered to callers: %s (`ivr check` says more)", every[language].path.name, why)
     return contents
 

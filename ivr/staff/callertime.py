@@ -21,7 +21,8 @@ from typing import Iterable
 
 from ..audio.shape import SHAPES
 from ..line.adviser import all_prompts
-from ..line.content import MAIN, Content, Prompt, language_keys
+from ..line.content import MAIN, Content, Prompt
+from ..line.languages import language_keys
 from ..line.flow import SPEED_KEY
 from ..line.speech import RATES, SAY_RATES
 from .listening import sentences

@@ -9,7 +9,7 @@ from pydub import AudioSegment
 
 from ivr.audio import build as audio_build, engines
 from ivr.audio.shape import SHAPES
-from ivr.line import content
+from ivr.line import content, languages
 from ivr.line.content import Prompt
 from ivr import settings as settings_mod
 from ivr.settings import PACKAGE_DIR
@@ -91,7 +91,7 @@ def test_the_build_gives_each_language_its_own_voice_and_each_speed_its_shape(tm
     shutil.copy(KESHI, folder)
     env = settings_mod.from_env({k: v for k, v in settings(AUDIO_DIR=str(tmp_path / "audio"),
                                                            CONTENT_DIR=str(folder)).items() if isinstance(v, str)})
-    contents = content.offered(content.load_all(folder), "en-GB")
+    contents = languages.offered(content.load_all(folder), "en-GB")
     voices = {"en-GB": Recording("english"), "qaa": Recording("keshi")}
     summary = audio_build.build(contents, env, voices)
     keshi = {k for k, cause in summary.failed.items() if "keshi is a recording" in cause}
