@@ -18,6 +18,7 @@ import requests
 
 from ..line import adviser as adviser_mod
 from ..line.content import ContentError
+from . import callertime
 from .listening import WORDS_PER_MINUTE
 from .inprocess import local_app
 from .phone import SERVICE, Caller, CallEnded, Remote, audio_words
@@ -49,8 +50,15 @@ class Earpiece:
     """What the caller hears: the line's words on screen (at speaking speed when pacing), and its
     built audio through the speakers when there is a player."""
 
-    def __init__(self, echo: Echo, pace: bool = False, player: list[str] | None = None):
+    def __init__(self, echo: Echo, pace: bool = False, player: list[str] | None = None,
+                 clock: callertime.Clock | None = None):
         self.echo, self.pace, self.player = echo, pace, player
+        # --timed: when each prompt starts, for a caller who hears each document to its end
+        # (the model `ivr check` and bench/caller_time.py use)
+        self.clock, self.timeline = clock, callertime.Timeline()
+
+    def said(self, words: str) -> str:
+        return f"[{self.timeline.now:5.1f} s] Line: {words}" if self.clock else f"Line: {words}"
 
     def speak(self, caller: Caller) -> None:
         for element in caller.doc.iter():
@@ -63,7 +71,9 @@ class Earpiece:
         if self.pace and not audio:
             self.typewriter(words)
         else:
-            self.echo(f"Line: {words}")
+            self.echo(self.said(words))
+        if self.clock:
+            self.timeline.hear([self.clock.heard(element)])
         if audio:
             self.play(caller, (element.text or "").strip())
 
@@ -121,9 +131,11 @@ def move(caller: Caller, key: str, earpiece: Earpiece) -> None:
     """One thing the caller does: a key, or silence until the line moves on."""
     if key == SILENCE:
         earpiece.echo("(You stay silent.)")
+        earpiece.timeline.stay(int(caller.gather().get("timeout", "5")))
         caller.wait()
     else:
         earpiece.echo(f"You press {key}.")
+        earpiece.timeline.press()
         caller.press(key)
 
 
@@ -215,7 +227,9 @@ def local_lookup() -> Callable[[str], str | None] | None:
 @click.option("--fast", is_flag=True, help="Show each prompt at once instead of at speaking speed.")
 @click.option("--play/--no-play", default=None, help="Play built audio through the speakers "
               "(default: yes, for a live call with ffplay installed).")
-def call(url, keys, outcome, at, public_url, auth_token, fast, play):
+@click.option("--timed", is_flag=True, help="Show how far into the call each prompt starts, as `ivr check` "
+              "times it (in-process only).")
+def call(url, keys, outcome, at, public_url, auth_token, fast, play, timed):
     """Ring the line and hear it, in this terminal.
 
     Without URL the line runs inside this command, from this computer's settings and content.
@@ -223,9 +237,14 @@ def call(url, keys, outcome, at, public_url, auth_token, fast, play):
     """
     script = parse_keys(keys) if keys is not None else None
     play = play if play is not None else script is None
-    earpiece = Earpiece(click.echo, pace=script is None and not fast, player=find_player() if play else None)
+    if timed and url:
+        raise click.UsageError("--timed only works without a URL: it times the line on this computer.")
+    earpiece = Earpiece(click.echo, pace=script is None and not fast and not timed,
+                        player=find_player() if play else None)
     try:
         caller = connect(url, at, public_url, auth_token)
+        if timed:
+            earpiece.clock = callertime.Clock(caller.client.application.extensions["ivr"])
         if script is None:
             interactive(caller, outcome, earpiece)
         else:

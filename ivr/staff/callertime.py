@@ -106,6 +106,14 @@ class Timeline:
             self.measured = self.measured and item.measured
             self.now += item.seconds
 
+    def press(self) -> None:
+        """A key pressed: the next document starts KEY_SECONDS later."""
+        self.now += KEY_SECONDS
+
+    def stay(self, timeout: int) -> None:
+        """Silence at a <Gather>: Twilio waits out its timeout, then fetches the next document."""
+        self.now += timeout + KEY_SECONDS
+
 
 def names_key(clock: Clock, item: Heard, key: str) -> bool:
     """Whether this prompt offers `key`, as the caller hears it: 'press 3' in its own language."""
@@ -123,12 +131,12 @@ def follow(caller: Caller, clock: Clock, steps: Iterable[tuple[str, bool]]) -> T
         items, timeout = clock.keypad(caller.doc)
         if not key:  # stay on the line: hear it all, then Twilio waits out the timeout
             timeline.hear(items)
-            timeline.now += timeout + KEY_SECONDS
+            timeline.stay(timeout)
             caller.wait()
             continue
         offered = [i for i, item in enumerate(items) if names_key(clock, item, key)]
         timeline.hear(items, None if waits or not offered else offered[0])
-        timeline.now += KEY_SECONDS
+        timeline.press()
         caller.press(key)
     timeline.hear(clock.keypad(caller.doc)[0])
     return timeline

@@ -220,3 +220,16 @@ def test_a_call_to_a_line_with_two_languages_starts_with_the_choice(tmp_path):
     assert out[:2] == ["Line: For English, stay on the line.", "Line: Fo Keshi, drik 1."]
     assert out[out.index("You press 1.") + 1].startswith("Line: Dis es Kiping Saf.")
     assert "Line: Kolen de polis." in out
+
+
+def test_a_timed_call_shows_when_each_prompt_starts_as_ivr_check_times_it():
+    from ivr.staff import callertime
+    out = lines(ivr("ivr call --keys 3 --timed"))
+    assert out[0].startswith("[  0.0 s] Line: This is Keeping Safe.")
+    welcome = float(out[1].split(" s]")[0].strip("[ "))
+    assert out[1].endswith("Line: Main menu, for England and Wales.")
+    assert welcome == pytest.approx(callertime.estimated_seconds(out[0].split("Line: ", 1)[1]), abs=0.05)
+    section = out[out.index("You press 3.") + 1]
+    assert "Line: If your partner is arrested, they will be taken to the police station." in section
+    assert 30 < float(section.split(" s]")[0].strip("[ ")) < callertime.SECTION_SECONDS
+    assert ivr("ivr call http://localhost:1 --keys 3 --timed").exit_code == 2  # in-process only
