@@ -2,8 +2,9 @@
 
 Where the caller is travels in each URL (see `Where`), so any worker can answer any request.
 Keys are the same everywhere: 1-4 guidance, 8 main menu, star back, hash again, 7 slower (or
-back to the usual speed), 9 (or 0) an adviser. Every prompt sits inside a <Gather>, so a key press interrupts it, and every
-<Gather> is followed by a <Redirect>, so silence replays the menu and never ends the call.
+back to the usual speed), 9 (or 0) an adviser. Every prompt sits inside a <Gather>, so a key
+press interrupts it, and every <Gather> is followed by a <Redirect>, so silence replays the menu
+and never ends the call.
 """
 from __future__ import annotations
 
