@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 TWIML = ('<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="https://line.example.org/voice/key'
          '?node=main&amp;misses=0&amp;lang=en-GB&amp;rate=normal" actionOnEmptyResult="false" finishOnKey="" '
          'input="dtmf" method="POST" numDigits="1" timeout="6">'
-         + '<Say language="en-GB" voice="Polly.Amy">To hear about calling the police, press 1.</Say>' * 8
+         + '<Say language="en-GB" voice="Polly.Amy">For calling the police, press 1.</Say>' * 8
          + '</Gather><Redirect method="POST">https://line.example.org/voice/silence?node=main&amp;misses=1'
          '&amp;lang=en-GB&amp;rate=normal</Redirect></Response>')
 

@@ -50,7 +50,7 @@ CALL = {"CallSid": "CA" + "0" * 32, "AccountSid": "AC" + "1" * 32, "From": "+442
 TARGETS = [
     ("ceiling: fixed TwiML", "ceiling", "/voice", {}, "press 1"),
     ("ceiling + signature: the form read and checked", "signed", KEY_PATH, {"Digits": "1"}, "press 1"),
-    ("line: /voice (new call)", "line", "/voice", {}, "To hear about calling the police, press 1."),
+    ("line: /voice (new call)", "line", "/voice", {}, "For calling the police, press 1."),
     ("line: /voice/key Digits=1", "line", KEY_PATH, {"Digits": "1"}, "Calling the police."),
     ("line: /voice/adviser/wait (one ring of a wait)", "line", WAIT_PATH,
      {"QueueSid": "QU" + "0" * 32, "QueueTime": "15"}, "Still ringing."),

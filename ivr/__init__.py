@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     env = {} if test_config.pop("IGNORE_ENV", False) else local.environment()
     env.update({k: v for k, v in test_config.items() if isinstance(v, str)})
     settings = settings_mod.from_env(env)
-    contents = content_mod.load_all(settings.content_dir)
+    contents = service.line_contents(settings, content_mod.load_all(settings.content_dir))
     if settings.default_language not in contents:
         raise settings_mod.SettingsError([f"DEFAULT_LANGUAGE: no content file for '{settings.default_language}' "
                                           f"in {settings.content_dir}"])

@@ -126,9 +126,17 @@ def built_audio() -> Path:
 
 @pytest.fixture
 def audio_copy(built_audio, tmp_path) -> Path:
-    """A private copy of the built audio that a test may change."""
+    """A private copy of the built audio that a test may change: the files its manifest names,
+    as a fresh build leaves them (not the leftovers of earlier wordings kept in .test-audio/)."""
     import shutil
-    return Path(shutil.copytree(built_audio, tmp_path / "audio-copy", ignore=shutil.ignore_patterns(".lock", ".staging-*", "manifest.tmp*")))
+    from ivr.audio.manifest import Manifest
+    copy = Path(shutil.copytree(built_audio, tmp_path / "audio-copy",
+                                ignore=shutil.ignore_patterns(".lock", ".staging-*", "manifest.tmp*")))
+    named = {e.file for e in Manifest.load(copy).entries.values()}
+    for wav in copy.glob("*.wav"):
+        if wav.name not in named:
+            wav.unlink()
+    return copy
 
 
 @pytest.fixture(params=["say", "audio"])

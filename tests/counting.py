@@ -63,7 +63,7 @@ def press_nine_and_wait(c: Caller, key: str = "9") -> Caller:
 def whole_call(c: Caller, seconds: int = 75, adviser: bool = True) -> Caller:
     """Menus, a section, back, a wrong key, a silence, hash, 8, a section, an adviser nobody answers
     (the phones ring out on the switchboard; without `adviser`, no 9), hang up."""
-    c.dial().press("1").press("2").press("*").press("7").wait().press("#").press("8").press("3")
+    c.dial().press("1").press("2").press("*").press("5").wait().press("#").press("8").press("3")
     if adviser:
         press_nine_and_wait(c).press("2")
     return c.hang_up(seconds)
@@ -71,7 +71,7 @@ def whole_call(c: Caller, seconds: int = 75, adviser: bool = True) -> Caller:
 
 def whole_call_counts(calls: int = 1, day: date = DAY, adviser: bool = True) -> Counter:
     """What `calls` whole calls on `day` add to the day totals."""
-    one = Counter({kept.CALL_STARTED: 1, ("reached", "main"): 2, ("reached", "police"): 2,
+    one = Counter({kept.CALL_STARTED: 1, ("language", "en-GB"): 1, ("reached", "main"): 2, ("reached", "police"): 2,
                    ("reached", "neighbourhood"): 1, ("reached", "arrest"): 1,
                    **{("key", k): 1 for k in "12*#83"}, kept.WRONG_KEY: 1, kept.SILENCE: 1,
                    ("length", "1 to 3 minutes"): 1,

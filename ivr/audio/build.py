@@ -78,13 +78,22 @@ def items(contents: Mapping[str, Content], settings: Settings) -> list[Item]:
     return out
 
 
-def plan(wanted: list[Item], manifest: Manifest, engine: engines.Engine, folder: Path) -> tuple[list[Item], list[Item]]:
+Voices = Mapping[str, engines.Engine]  # language -> the engine that speaks it (engines.voices)
+
+
+def by_language(engine: engines.Engine | Voices, contents: Mapping[str, Content]) -> Voices:
+    """One engine for every language, or the voices already chosen per language."""
+    return engine if isinstance(engine, Mapping) else {language: engine for language in contents}
+
+
+def plan(wanted: list[Item], manifest: Manifest, voices: Voices, folder: Path) -> tuple[list[Item], list[Item]]:
     """(to reuse, to build): reuse when text and settings are unchanged and the file is there."""
     reuse, build = [], []
     for item in wanted:
         entry = manifest.entries.get(item.key)
         same = (entry is not None and entry.text_hash == digest(item.prompt.text)
-                and entry.settings_hash == settings_hash(engine, item.rate) and (folder / entry.file).is_file())
+                and entry.settings_hash == settings_hash(voices[item.language], item.rate)
+                and (folder / entry.file).is_file())
         (reuse if same else build).append(item)
     return reuse, build
 
@@ -101,19 +110,21 @@ def locked(folder: Path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def build(contents: Mapping[str, Content], settings: Settings, engine: engines.Engine,
+def build(contents: Mapping[str, Content], settings: Settings, engine: engines.Engine | Voices,
           progress: bool = False) -> Summary:
-    """Bring settings.audio_dir up to date with the content; see the module docstring."""
+    """Bring settings.audio_dir up to date with the content, every language at every rate, each
+    language in its own voice (`engine` for all, or one per language); see the module docstring."""
     started = time.monotonic()
     folder = Path(settings.audio_dir)
+    voices = by_language(engine, contents)
     with locked(folder):
         old = Manifest.load(folder)
         wanted = items(contents, settings)
-        reuse, todo = plan(wanted, old, engine, folder)
+        reuse, todo = plan(wanted, old, voices, folder)
         summary = Summary(reused=[i.key for i in reuse])
         new = Manifest({i.key: replace(old.entries[i.key], shape_hash=shape_hash(i.rate)) for i in reuse}, {})
         if todo:
-            make(todo, engine, folder, new, summary, progress)
+            make(todo, voices, folder, new, summary, progress)
             for k in summary.failed:  # keep the last good file: it may only be stale
                 if k in old.entries and (folder / old.entries[k].file).is_file():
                     new.entries[k] = old.entries[k]
@@ -130,12 +141,12 @@ def build(contents: Mapping[str, Content], settings: Settings, engine: engines.E
     return summary
 
 
-def make(todo: list[Item], engine: engines.Engine, folder: Path, new: Manifest, summary: Summary,
+def make(todo: list[Item], voices: Voices, folder: Path, new: Manifest, summary: Summary,
          progress: bool) -> None:
     """Speak and process `todo` in a staging folder, then move the finished files in beside the old."""
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=folder))
     try:
-        speak(todo, engine, staging, new, summary, progress)
+        speak(todo, voices, staging, new, summary, progress)
         for entry in new.entries.values():
             if (staging / entry.file).exists():
                 os.replace(staging / entry.file, folder / entry.file)
@@ -143,20 +154,23 @@ def make(todo: list[Item], engine: engines.Engine, folder: Path, new: Manifest, 
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def speak(todo: list[Item], engine: engines.Engine, staging: Path, new: Manifest, summary: Summary,
+def speak(todo: list[Item], voices: Voices, staging: Path, new: Manifest, summary: Summary,
           progress: bool) -> None:
-    """Synthesise `todo` and process each result as it arrives (processing runs alongside)."""
+    """Synthesise `todo`, each language with its own engine, and process each result as it
+    arrives (processing runs alongside)."""
     from tqdm import tqdm
     bar = tqdm(total=len(todo), desc="Building audio", unit="prompt", disable=not progress, file=sys.stderr)
     by_prompt = {}
-    jobs = []
+    jobs: dict[str, list[engines.Job]] = {}
     for n, item in enumerate(todo):
-        job = engines.Job(item.prompt, staging / f"raw-{n}")
+        shape = SHAPES[item.rate]
+        job = engines.Job(item.prompt, staging / f"raw-{n}", shape.sentence_pause_ms, shape.engine_slowdown)
         by_prompt[id(job)] = item
-        jobs.append(job)
+        jobs.setdefault(item.language, []).append(job)
 
     def finish(item: Item, job: engines.Job) -> None:
         from .processing import ProcessingError
+        engine = voices[item.language]
         try:
             entry = process(item, job.raw, staging, engine)
         except ProcessingError as exc:
@@ -179,7 +193,8 @@ def speak(todo: list[Item], engine: engines.Engine, staging: Path, new: Manifest
                 bar.update(1)
             else:
                 futures.append(pool.submit(finish, item, job))
-        engine.synthesise(jobs, done)
+        for language, batch in jobs.items():
+            voices[language].synthesise(batch, done)
         for future in futures:
             future.result()
     bar.close()
@@ -222,13 +237,27 @@ def remove_unused(folder: Path, manifest: Manifest, previous: Manifest) -> list[
     return removed
 
 
-def settings_from_env() -> tuple[Settings, dict[str, Content], engines.Engine]:
-    """Settings as the line reads them (.env, then the environment)."""
+def settings_from_env() -> tuple[Settings, dict[str, Content], Voices]:
+    """Settings as the line reads them (.env, then the environment), the languages callers are
+    offered, and the voice for each."""
     from ..line import content as content_mod
+    from ..line.service import line_contents
     from .. import local
     env = local.environment()
     settings = local.settings(env)
-    return settings, content_mod.load_all(settings.content_dir), engines.from_env(env)
+    contents = line_contents(settings, content_mod.load_all(settings.content_dir))
+    return settings, contents, engines.voices(env, contents, settings.default_language)
+
+
+def failures(failed: dict[str, str]) -> dict[str, list[str]]:
+    """Failures that were tried, by cause: a language with no voice fails every prompt alike."""
+    out: dict[str, list[str]] = {}
+    for key, cause in failed.items():
+        if ": not tried" not in cause:
+            same = cause.split(": ", 1)[-1]
+            first = next((c for c in out if c.split(": ", 1)[-1] == same), cause)
+            out.setdefault(first, []).append(key)
+    return out
 
 
 @click.command("build-audio")
@@ -236,13 +265,15 @@ def settings_from_env() -> tuple[Settings, dict[str, Content], engines.Engine]:
 def build_audio(quiet: bool):
     """Build the audio for every prompt (only what changed), into AUDIO_DIR."""
     try:
-        settings, contents, engine = settings_from_env()
+        settings, contents, voices = settings_from_env()
     except Exception as exc:  # noqa: BLE001 - SettingsError, ContentError or a bad TTS_ENGINE
         click.echo(f"Cannot build the audio.\n{exc}", err=True)
         sys.exit(2)
-    click.echo(f"Engine: {engine.name} ({engine.voice}). Audio folder: {settings.audio_dir}")
+    for language, engine in voices.items():
+        click.echo(f"{language}: engine {engine.name} ({engine.voice}), at {' and '.join(RATES)} speed.")
+    click.echo(f"Audio folder: {settings.audio_dir}")
     try:
-        summary = build(contents, settings, engine, progress=not quiet)
+        summary = build(contents, settings, voices, progress=not quiet)
     except VoiceMismatch as exc:
         click.echo(f"Cannot build the audio.\n{exc}", err=True)
         sys.exit(2)
@@ -252,9 +283,9 @@ def build_audio(quiet: bool):
                + (f", to publish with the audio at {published}" if published else
                   " (set AUDIO_BASE_URL and publish the audio folder there, so it works when the server is down)"))
     skipped = [k.rsplit("/", 1)[-1] for k, cause in summary.failed.items() if ": not tried" in cause]
-    for cause in summary.failed.values():
-        if ": not tried" not in cause:
-            click.echo(f"  FAILED {cause}", err=True)
+    for cause, keys in failures(summary.failed).items():
+        click.echo(f"  FAILED {cause}" if len(keys) == 1 else
+                   f"  FAILED, {len(keys)} prompts ({keys[0]} and others): {cause.split(': ', 1)[-1]}", err=True)
     if skipped:
         click.echo(f"  NOT TRIED, for the same reason: {', '.join(skipped)}", err=True)
     if summary.failed:

@@ -35,6 +35,8 @@ class SynthesisError(Exception):
 class Job:
     prompt: Prompt
     raw: Path  # where the engine writes its audio (any format ffmpeg reads)
+    pause_ms: int | None = None  # quiet between sentences, from the speech rate's shape; None: the engine's own
+    slowdown: float | None = None  # how much slower the engine should speak, if it can (shape.engine_slowdown)
 
 
 class Engine(Protocol):
@@ -110,9 +112,15 @@ class GttsEngine:
 
     def synthesise(self, jobs: list[Job], done: Callable[[Job, Exception | None], None]) -> None:
         given_up = None  # after retries fail for want of Google, the rest would wait in vain
+        if jobs and self.tts_factory is None and self.lang not in gtts_languages():
+            given_up = SynthesisError(jobs[0].prompt, f"Google's voice has no language '{self.lang}'. Install "
+                                      "a Piper voice for it (PIPER_VOICES); until then the line speaks it with "
+                                      "Twilio's voice")
         for job in jobs:
             if given_up is not None:
-                done(job, SynthesisError(job.prompt, f"not tried, as an earlier prompt failed: {given_up.cause}"))
+                cause = given_up.cause if given_up.cause.startswith("Google's voice has no language") else \
+                    f"not tried, as an earlier prompt failed: {given_up.cause}"
+                done(job, SynthesisError(job.prompt, cause))
                 continue
             try:
                 self.speak(job)
@@ -125,7 +133,7 @@ class GttsEngine:
 
     def speak(self, job: Job) -> None:
         from pydub import AudioSegment
-        pause = AudioSegment.silent(duration=self.pause_ms)
+        pause = AudioSegment.silent(duration=self.pause_ms if job.pause_ms is None else job.pause_ms)
         with tempfile.TemporaryDirectory() as tmp:
             parts = [self.sentence(job.prompt, text, Path(tmp) / f"{i}.mp3")
                      for i, text in enumerate(sentences(job.prompt.text))]
@@ -163,6 +171,21 @@ class GttsEngine:
         if wait > 0:
             self.sleep(wait)
         self._last_request = self.clock()
+
+
+def gtts_languages() -> frozenset[str]:
+    """The language codes gTTS knows (a table in the library: nothing is fetched)."""
+    try:
+        from gtts.lang import tts_langs
+    except ImportError:
+        return frozenset()
+    return frozenset(tts_langs())
+
+
+def gtts_language(tag: str) -> str:
+    """A content file's language tag as gTTS names it: 'en-GB' -> 'en', 'pt-PT' -> 'pt-PT', 'cy-GB' -> 'cy'."""
+    known = {code.lower(): code for code in gtts_languages()}
+    return known.get(tag.lower()) or known.get(tag.split("-")[0].lower()) or tag.split("-")[0].lower()
 
 
 def _decoded(prompt: Prompt, path: Path):
@@ -207,11 +230,19 @@ class PiperEngine:
         return {"engine": self.name, "voice": self.voice, "length_scale": self.length_scale,
                 "noise_scale": 0, "noise_w_scale": 0}
 
-    def command(self, out_dir: Path) -> list[str]:
+    def command(self, out_dir: Path, pause_ms: int | None = None, slowdown: float | None = None) -> list[str]:
+        pause = ["--sentence-silence", str(pause_ms / 1000)] if pause_ms else []
+        length = round(self.length_scale * (slowdown or 1.0), 3)
         return [sys.executable, "-m", "piper", "--model", self.model, "--output-dir", str(out_dir),
-                "--noise-scale", "0", "--noise-w-scale", "0", "--length-scale", str(self.length_scale)]
+                "--noise-scale", "0", "--noise-w-scale", "0", "--length-scale", str(length), *pause]
 
     def synthesise(self, jobs: list[Job], done: Callable[[Job, Exception | None], None]) -> None:
+        """One run of Piper for each way of speaking asked for (loading the voice is the slow part)."""
+        for way in dict.fromkeys((job.pause_ms, job.slowdown) for job in jobs):
+            self.run([job for job in jobs if (job.pause_ms, job.slowdown) == way], *way, done)
+
+    def run(self, jobs: list[Job], pause_ms: int | None, slowdown: float | None,
+            done: Callable[[Job, Exception | None], None]) -> None:
         if not jobs:
             return
         voice.check(Path(self.model))  # the catalogue's own file, or VoiceMismatch stops the build
@@ -224,8 +255,8 @@ class PiperEngine:
         with tempfile.TemporaryDirectory() as tmp:
             text = "".join(" ".join(job.prompt.text.split()) + "\n" for job in jobs)  # one line each
             try:
-                run = subprocess.run(self.command(Path(tmp)), input=text.encode(), capture_output=True,
-                                     timeout=self.timeout, check=False)
+                run = subprocess.run(self.command(Path(tmp), pause_ms, slowdown), input=text.encode(),
+                                     capture_output=True, timeout=self.timeout, check=False)
                 failure = run.stderr.decode(errors="replace").strip()[-400:] if run.returncode else ""
             except subprocess.TimeoutExpired:
                 failure = f"Piper took over {self.timeout:.0f} seconds"
@@ -242,11 +273,46 @@ class PiperEngine:
 
 def from_env(env: Mapping[str, str]) -> Engine:
     """TTS_ENGINE=gtts (default) or piper; PIPER_VOICE is the .onnx voice model's path."""
-    choice = str(env.get("TTS_ENGINE", "gtts")).strip().lower() or "gtts"
+    choice = _choice(env)
     if choice == "piper":
         return PiperEngine(str(env.get("PIPER_VOICE", "")).strip() or default_piper_voice(),
                            length_scale=float(env.get("PIPER_LENGTH_SCALE", "") or 1.0))
-    if choice == "gtts":
-        return GttsEngine(tld=str(env.get("GTTS_TLD", "co.uk")).strip() or "co.uk")
-    raise ValueError(f"TTS_ENGINE: '{choice}' is not an engine; use gtts (online) or piper (offline)")
+    return GttsEngine(tld=str(env.get("GTTS_TLD", "co.uk")).strip() or "co.uk")
+
+
+def _choice(env: Mapping[str, str]) -> str:
+    choice = str(env.get("TTS_ENGINE", "gtts")).strip().lower() or "gtts"
+    if choice not in ("gtts", "piper"):
+        raise ValueError(f"TTS_ENGINE: '{choice}' is not an engine; use gtts (online) or piper (offline)")
+    return choice
+
+
+def piper_voices(env: Mapping[str, str]) -> dict[str, str]:
+    """PIPER_VOICES: 'cy-GB=/voices/cy_GB-gwryw_gogleddol-medium.onnx, pl-PL=/voices/pl.onnx'."""
+    out = {}
+    for part in filter(None, (p.strip() for p in str(env.get("PIPER_VOICES", "")).split(","))):
+        language, sep, model = (s.strip() for s in part.partition("="))
+        if not sep or not language or not model:
+            raise ValueError(f"PIPER_VOICES: cannot read '{part}'; write each voice as language=path, like "
+                             "cy-GB=/voices/cy_GB-gwryw_gogleddol-medium.onnx, separated by commas")
+        out[language] = model
+    return out
+
+
+def for_language(env: Mapping[str, str], language: str, default: str) -> Engine:
+    """The voice that speaks `language`: with TTS_ENGINE=piper, its Piper voice (PIPER_VOICE for the
+    default language, PIPER_VOICES for the others); else, or when no Piper voice is installed for
+    it, Google's voice in that language (which needs the internet; when it cannot be reached, the
+    line speaks those prompts with Twilio's <Say> in the content file's voice)."""
+    if _choice(env) == "piper":
+        model = piper_voices(env).get(language) or (from_env(env).model if language == default else "")
+        if model:
+            return PiperEngine(model, length_scale=float(env.get("PIPER_LENGTH_SCALE", "") or 1.0))
+    tld = str(env.get("GTTS_TLD", "co.uk")).strip() or "co.uk"
+    return GttsEngine(lang=gtts_language(language), tld=tld)
+
+
+def voices(env: Mapping[str, str], languages, default: str) -> dict[str, Engine]:
+    """language -> the engine that speaks it, for each language the line offers."""
+    return {language: for_language(env, language, default) for language in languages}
 

@@ -22,7 +22,8 @@ PROBE_TIMEOUT_SECONDS = 5  # a first start waits this long at most to learn Goog
 def missing(contents: Mapping[str, Content], settings: Settings, engine: engines.Engine) -> int:
     """How many prompts have no current audio from `engine`."""
     wanted = build.items(contents, settings)
-    return len(build.plan(wanted, Manifest.load(Path(settings.audio_dir)), engine, Path(settings.audio_dir))[1])
+    voices = build.by_language(engine, contents)
+    return len(build.plan(wanted, Manifest.load(Path(settings.audio_dir)), voices, Path(settings.audio_dir))[1])
 
 
 def unreachable(engine: engines.Engine) -> str | None:

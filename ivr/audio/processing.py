@@ -52,6 +52,15 @@ def tempo_for(wpm: float, shape: Shape) -> float:
     return ((shape.min_wpm + shape.max_wpm) / 2) / wpm  # below 1 slows the speech down
 
 
+def tempo_steps(tempo: float) -> list[float]:
+    """`tempo` as ffmpeg's atempo takes it: each step 0.5 to 2 (slower than half is done in steps)."""
+    steps = []
+    while tempo < 0.5:
+        steps.append(0.5)
+        tempo /= 0.5
+    return [*steps, tempo] if tempo != 1.0 else steps
+
+
 def ffmpeg(args: list[str], data: bytes) -> bytes:
     try:
         run = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", *args],
@@ -66,7 +75,7 @@ def ffmpeg(args: list[str], data: bytes) -> bytes:
 
 def to_phone_rate(segment: AudioSegment, tempo: float, shape: Shape) -> np.ndarray:
     """Tempo change, anti-aliased resampling and padding, by ffmpeg; float samples out."""
-    filters = [f"atempo={tempo:.4f}"] if tempo != 1.0 else []
+    filters = [f"atempo={factor:.4f}" for factor in tempo_steps(tempo)]
     filters += [f"aresample={shape.sample_rate}:resampler=soxr",
                 f"adelay={shape.lead_ms}:all=1", f"apad=pad_dur={shape.tail_ms / 1000}"]
     wav = segment.export(format="wav").read()

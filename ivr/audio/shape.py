@@ -21,10 +21,24 @@ class Shape:
     min_wpm: float = 130.0
     max_wpm: float = 150.0
     sample_rate: int = SAMPLE_RATE
+    sentence_pause_ms: int | None = None  # quiet the engine leaves between sentences (None: its own)
+    # How much slower to ask the engine itself to speak, before the tempo step brings the speech
+    # into range: an engine's own slow speech sounds more natural than audio stretched a long way
+    # (Piper's length scale; an engine without one relies on the tempo step). None: its usual speed.
+    engine_slowdown: float | None = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # A number left at None is not part of the hash: adding one leaves audio built before it current.
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @property
+    def wpm(self) -> float:
+        """The speed the build aims at, words a minute (the middle of the range)."""
+        return (self.min_wpm + self.max_wpm) / 2
 
 
-# One shape for each speech rate the line offers (ivr/line/speech.py RATES).
-SHAPES = {"normal": Shape()}
+# One shape for each speech rate the line offers (ivr/line/speech.py RATES): the usual 130 to 150
+# words a minute (CALLERS.md), and, on request (key 7), about 110 with longer pauses between
+# sentences, which also helps callers on a relay service.
+SHAPES = {"normal": Shape(),
+          "slow": Shape(min_wpm=105.0, max_wpm=115.0, sentence_pause_ms=700, engine_slowdown=1.3)}

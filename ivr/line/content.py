@@ -3,10 +3,16 @@
 A content file is YAML that charity staff edit. Loading it checks every structural rule
 (keys lead somewhere, menus are small and numbered 1..n, every section within two presses)
 and reports each problem with the file and line, so a broken file never half-loads.
+
+A file also says its language's name in that language, how that language is offered before the
+welcome, and whether it is the original or a translation (who translated it, and which qualified
+translator reviewed it, when): only the original and reviewed translations are offered
+(languages.offered).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -20,8 +26,11 @@ MAX_PRESSES = 2
 
 REQUIRED_PHRASES = (
     "welcome", "wrong_key", "again", "back", "main_menu", "adviser", "adviser_first",
-    "error", "goodbye", "unavailable",
+    "slower", "usual_speed", "error", "goodbye", "unavailable",
 )
+# How a language is offered before the welcome, in its own words: the default one says to stay
+# on the line, each other one names its key ({key}, filled in by the line: languages.offered).
+REQUIRED_OFFER = ("stay", "press")
 REQUIRED_ADVISER = (
     "connecting", "closed", "closed_today", "hours", "hours_long", "hours_break", "day_and_night",
     "every_day", "on_days", "day_range", "day_list",
@@ -79,6 +88,26 @@ class Prompt:
 
 
 @dataclass(frozen=True)
+class Translation:
+    """Who translated a content file, and the qualified translator who reviewed it (and when)."""
+    translated_by: str
+    reviewed_by: str = ""
+    reviewed_on: date | None = None
+
+    @property
+    def reviewed(self) -> bool:
+        return bool(self.reviewed_by and self.reviewed_on)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """How `ivr check` proofreads this language: each language sets its own (`rules:` in the file)."""
+    sentence_words: int = 25  # the longest sentence, in words
+    average_words: int = 15   # the longest average sentence, in words
+    press: str = "press"      # the word before a key: only after it may a digit be written ("press 9")
+
+
+@dataclass(frozen=True)
 class Content:
     path: Path
     language: str
@@ -92,6 +121,16 @@ class Content:
     menus: dict[str, Menu]
     sections: dict[str, Section]
     lines: dict[str, int] = field(default_factory=dict)
+    offer: dict[str, str] = field(default_factory=dict)  # REQUIRED_OFFER -> words
+    original: bool = False  # the file translations are made from: it needs no review
+    translation: Translation | None = None
+    rules: Rules = field(default_factory=Rules)
+    offered_as: str = ""  # the sentence that offers this language before the welcome, when there is a choice
+
+    @property
+    def reviewed(self) -> bool:
+        """Whether callers may hear this file: the original, or a translation a qualified translator reviewed."""
+        return self.original or bool(self.translation and self.translation.reviewed)
 
     def node(self, node_id: str) -> Menu | Section | None:
         return self.menus.get(node_id) or self.sections.get(node_id)
@@ -114,6 +153,9 @@ class Content:
             out += [Prompt(f"menu.{menu.id}.{o.key}", o.say, o.line)
                     for o in menu.options.values()]
         out += [Prompt(f"section.{s.id}", s.say, s.line) for s in self.sections.values()]
+        if self.offered_as:
+            which = "stay" if self.offered_as == self.offer.get("stay") else "press"
+            out.append(Prompt("language.offer", self.offered_as, self.lines.get(f"offer.{which}", 0)))
         return out
 
     def prompt(self, prompt_id: str) -> Prompt:
@@ -248,11 +290,75 @@ class _Reader:
             menus=self.menus(),
             sections=self.sections(),
             lines=self.lines,
+            offer=self.offer(),
+            original=_yes(self.raw.get("original")),
+            translation=self.translation(),
+            rules=self.rules(),
         )
         self.check_tree(content)
         if self.problems:
             raise ContentError(self.problems)
         return content
+
+    def offer(self) -> dict[str, str]:
+        words = self.strings("offer", REQUIRED_OFFER)
+        if "{key}" not in words.get("press", "{key}"):
+            self.problem(self.lines["offer.press"], "'press' should name the key as {key}, like "
+                         "'For English, press {key}.': the line fills in the key this language has")
+        if "{" in words.get("stay", ""):
+            self.problem(self.lines["offer.stay"], "'stay' has no key to fill in: it says to stay on the line")
+        return words
+
+    def translation(self) -> Translation | None:
+        """`original: true`, or a `translation:` part naming the translator and its reviewer."""
+        raw, line = self.raw.get("translation"), self.raw.key_lines.get("translation", 1)
+        if raw is None:
+            if not _yes(self.raw.get("original")):
+                self.problem(self.raw.key_lines.get("original", 1), "the file needs 'original: true' (the "
+                             "file translations are made from) or a 'translation:' part saying who translated it")
+            return None
+        if _yes(self.raw.get("original")):
+            self.problem(line, "a file is either the original or a translation: remove 'original' or 'translation'")
+        if not isinstance(raw, dict):
+            self.problem(line, "'translation' needs 'translated_by', and once a qualified translator has checked "
+                         "it, 'reviewed_by' and 'reviewed_on'")
+            return None
+        by = self.text(raw, "translated_by", "'translation'")
+        reviewer = raw.get("reviewed_by") or ""
+        on = raw.get("reviewed_on")
+        if isinstance(on, datetime):
+            on = on.date()
+        elif isinstance(on, str):
+            try:
+                on = date.fromisoformat(on.strip())
+            except ValueError:
+                on = "not a date"
+        if on is not None and not isinstance(on, date):
+            self.problem(raw.key_lines.get("reviewed_on", raw.line), "'reviewed_on' should be the date of the "
+                         "review, like 2026-11-20")
+            on = None
+        if bool(reviewer) != bool(on):
+            self.problem(raw.line, "a review needs both 'reviewed_by' (the qualified translator who checked "
+                         "the file) and 'reviewed_on' (when)")
+        return Translation(by, " ".join(str(reviewer).split()), on)
+
+    def rules(self) -> Rules:
+        raw = self.raw.get("rules")
+        if raw is None:
+            return Rules()
+        if not isinstance(raw, dict):
+            self.problem(self.raw.key_lines["rules"], "'rules' should name sentence_words, average_words and press")
+            return Rules()
+        default, values = Rules(), {}
+        for key, value in raw.items():
+            if not hasattr(default, key):
+                self.problem(raw.key_lines[key], f"'rules' has an unknown entry '{key}'. "
+                             "The known ones are: sentence_words, average_words, press")
+            elif not isinstance(value, type(getattr(default, key))) or not value:
+                self.problem(raw.key_lines[key], f"'{key}' should be like '{getattr(default, key)}'")
+            else:
+                values[key] = value
+        return replace(default, **values)
 
     def menus(self) -> dict[str, Menu]:
         menus, part = {}, self.part("menus")
@@ -326,6 +432,11 @@ class _Reader:
                 self.problem(menu.line, f"menu '{menu.id}' leads nowhere: give it options")
 
 
+def _yes(value) -> bool:
+    """`true` or `yes` (which this loader reads as words, not booleans)."""
+    return str(value).strip().lower() in ("true", "yes")
+
+
 def _presses(content: Content) -> dict[str, int]:
     """Fewest key presses from the main menu to each node (breadth-first)."""
     depth, frontier = {MAIN: 0}, [MAIN]
@@ -361,3 +472,4 @@ def load_all(folder: str | Path) -> dict[str, Content]:
     if problems:
         raise ContentError(problems)
     return out
+

@@ -11,23 +11,35 @@ import logging
 
 from flask import current_app
 
+from typing import Mapping
+
 from ..store.figures import ADVISER_OUTCOMES, CALL_STARTED, ERROR_PAGE, SILENCE, WRONG_KEY
 from .content import MAIN, Content
-from .flow import Where, next_node
+from .flow import AGAIN_KEY, SPEED_KEY, Where, next_node, next_rate
+from .languages import language_keys
 
 log = logging.getLogger("ivr.figures")
 Counts = tuple[tuple[str, str], ...]
 
 
-def page_counts(content: Content, step: str, where: Where, key: str) -> Counts:
-    """What one guidance page counts: a call started, a key and where it led, a miss, an error page."""
+def page_counts(contents: Mapping[str, Content], step: str, where: Where, key: str) -> Counts:
+    """What one guidance page counts: a call started, the language and speed chosen, a key and
+    where it led, a miss, an error page. `contents` are the languages offered, the default first."""
     if step == "answer":
-        return (CALL_STARTED, ("reached", MAIN))
+        if len(contents) > 1:
+            return (CALL_STARTED,)  # the choice of language comes first
+        return (CALL_STARTED, ("language", where.lang), ("reached", MAIN))
+    if step == "language":
+        if key == AGAIN_KEY:
+            return ()
+        return (("language", language_keys(contents).get(key, next(iter(contents)))), ("reached", MAIN))
     if step == "fallback":
         return (ERROR_PAGE,)
     if step == "silence" or not key:
         return (SILENCE,)
-    to = next_node(content, where, key)
+    if key == SPEED_KEY:
+        return (("key", key), ("speed", next_rate(where.rate)))
+    to = next_node(contents[where.lang], where, key)
     if to is None:
         return (WRONG_KEY,)
     return (("key", key),) if to == where.node else (("key", key), ("reached", to))

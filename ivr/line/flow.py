@@ -1,16 +1,17 @@
 """The call flow: plain functions from (where the caller is, what they pressed) to TwiML.
 
 Where the caller is travels in each URL (see `Where`), so any worker can answer any request.
-Keys are the same everywhere: 1-4 guidance, 8 main menu, star back, hash again, 9 (or 0)
-an adviser. Every prompt sits inside a <Gather>, so a key press interrupts it, and every
-<Gather> is followed by a <Redirect>, so silence replays the menu and never ends the call.
+Keys are the same everywhere: 1-4 guidance, 8 main menu, star back, hash again, 7 slower (or
+back to the usual speed), 9 (or 0) an adviser. Every prompt sits inside a <Gather>, so a key
+press interrupts it, and every <Gather> is followed by a <Redirect>, so silence replays the menu
+and never ends the call.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Callable, Mapping
 
-from twilio.twiml.voice_response import VoiceResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from .content import GUIDANCE_KEYS, MAIN, Content, Menu, Prompt, Section
 from .speech import RATES, Speaker
@@ -18,8 +19,8 @@ from .speech import RATES, Speaker
 TIMEOUT_SECONDS = 6
 MAX_MISSES = 9  # silences or wrong keys in a row; the count only decides what is said first
 ADVISER_KEYS = ("9", "0")
-MAIN_MENU_KEY, BACK_KEY, AGAIN_KEY = "8", "*", "#"
-LINE_KEYS = frozenset((*GUIDANCE_KEYS, *ADVISER_KEYS, MAIN_MENU_KEY, BACK_KEY, AGAIN_KEY))
+MAIN_MENU_KEY, BACK_KEY, AGAIN_KEY, SPEED_KEY = "8", "*", "#", "7"
+LINE_KEYS = frozenset((*GUIDANCE_KEYS, *ADVISER_KEYS, MAIN_MENU_KEY, BACK_KEY, AGAIN_KEY, SPEED_KEY))
 
 
 @dataclass(frozen=True)
@@ -68,32 +69,53 @@ class Line:
     def phrase(self, key: str) -> Prompt:
         return self.content.prompt(f"phrase.{key}")
 
+    def at_rate(self, rate: str) -> "Line":
+        """The same line, speaking at another of the RATES."""
+        return replace(self, speaker=replace(self.speaker, rate=rate))
+
+    def keypad(self, where: Where, action: str = "voice.key", silence: str = "voice.silence",
+               timeout: int = TIMEOUT_SECONDS) -> tuple[VoiceResponse, Gather]:
+        """A document with an empty keypad (<Gather>) for prompts, then, on silence, a <Redirect>
+        to `silence` with one more miss."""
+        response = VoiceResponse()
+        gather = response.gather(
+            input="dtmf", num_digits=1, timeout=timeout,
+            finish_on_key="",  # so hash reaches us as "hear again", not as an end-of-input key
+            action=self.link(action, where), method="POST", action_on_empty_result=False)
+        missed = replace(where, misses=min(where.misses + 1, MAX_MISSES))
+        response.redirect(self.link(silence, missed), method="POST")
+        return response, gather
+
     def gather(self, where: Where, prompts: list[Prompt], action: str = "voice.key",
                silence: str = "voice.silence") -> VoiceResponse:
         """Speak `prompts` with keys live throughout; on silence, go to `silence` with one more miss."""
-        response = VoiceResponse()
-        gather = response.gather(
-            input="dtmf", num_digits=1, timeout=TIMEOUT_SECONDS,
-            finish_on_key="",  # so hash reaches us as "hear again", not as an end-of-input key
-            action=self.link(action, where), method="POST", action_on_empty_result=False)
+        response, gather = self.keypad(where, action, silence)
         for prompt in prompts:
             self.speaker.add(gather, prompt)
-        missed = replace(where, misses=min(where.misses + 1, MAX_MISSES))
-        response.redirect(self.link(silence, missed), method="POST")
         return response
 
 
 def answer(line: Line, where: Where) -> VoiceResponse:
-    """A new call: the safety message, then the main menu."""
+    """A new call: the safety message, then the main menu.
+
+    The welcome has just offered an adviser and slower speech, so the menu after it does not
+    offer them again: every second before the first choice counts (docs/benchmarks.md).
+    """
     where = replace(where, node=MAIN, misses=0)
-    return line.gather(where, [line.phrase("welcome"), *node_prompts(line, where, full=True)])
+    return line.gather(where, [line.phrase("welcome"), *node_prompts(line, where, full=True, offers=False)])
 
 
-def node_prompts(line: Line, where: Where, full: bool) -> list[Prompt]:
+def next_rate(rate: str) -> str:
+    """Key 7: the next speech rate (with two, slower and back again)."""
+    return RATES[(RATES.index(rate) + 1) % len(RATES)]
+
+
+def node_prompts(line: Line, where: Where, full: bool, offers: bool = True) -> list[Prompt]:
     """What the caller hears at a node: a menu, or a section then its choices.
 
     `full=False` leaves out a section's guidance (after silence or a wrong key the caller
-    hears the choices again, not the whole section).
+    hears the choices again, not the whole section). `offers=False` leaves out the adviser and
+    the other speed, just offered by the welcome.
     """
     content = line.content
     node = content.node(where.node)
@@ -101,13 +123,15 @@ def node_prompts(line: Line, where: Where, full: bool) -> list[Prompt]:
     if isinstance(node, Menu):
         out.append(content.prompt(f"menu.{node.id}"))
         out += [content.prompt(f"menu.{node.id}.{key}") for key in node.options]
+        if node.id == MAIN and offers:  # the other speed is announced here only (and in the welcome)
+            out.append(line.phrase("slower" if where.rate == RATES[0] else "usual_speed"))
     elif isinstance(node, Section) and full:
         out.append(content.prompt(f"section.{node.id}"))
     if where.node != MAIN:
         out.append(line.phrase("back"))
         if content.parent(where.node) != MAIN:
             out.append(line.phrase("main_menu"))
-    if where.misses < 2:
+    if where.misses < 2 and offers:
         out.append(line.phrase("adviser"))
     out.append(line.phrase("again"))
     return out
@@ -134,6 +158,9 @@ def keypress(line: Line, where: Where, digits: str) -> VoiceResponse:
     key = digits.strip()
     if not key:
         return silence(line, where)
+    if key == SPEED_KEY:  # what was just said, again, at the other speed (and so on, until 7 again)
+        rate = next_rate(where.rate)
+        return at_node(line.at_rate(rate), replace(where, rate=rate, misses=0))
     to = next_node(line.content, where, key)
     if to is None:
         missed = replace(where, misses=min(where.misses + 1, MAX_MISSES))
@@ -144,7 +171,7 @@ def keypress(line: Line, where: Where, digits: str) -> VoiceResponse:
 def next_node(content: Content, where: Where, key: str) -> str | None:
     """Where a guidance key takes the caller (the same node for hash), or None if it does nothing here."""
     node = content.node(where.node)
-    if key == AGAIN_KEY:
+    if key in (AGAIN_KEY, SPEED_KEY):  # the same place (7: at the other speed)
         return where.node
     if key == BACK_KEY:
         return content.parent(where.node)

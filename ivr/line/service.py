@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass, field, replace
 from typing import Callable
 from urllib.parse import quote
@@ -10,13 +11,16 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from ..serve.tally import Tally, Uncounted
-from ..settings import Settings
+from ..settings import Settings, SettingsError
 from ..store.database import Database
 from .adviser import all_prompts
+from . import languages
 from .content import Content
 from .flow import Line, Where
 from .ringing import Ringer
 from .speech import RATES, AudioIndex, NoAudio, Speaker
+
+log = logging.getLogger("ivr")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,10 @@ class Service:
         """What the flow needs at `at`: two small objects, built from whatever audio index is set."""
         content = self.contents[at.lang]
         return Line(content, Speaker(content, at.rate, self.audio), self.link)
+
+    def lines(self, at: Where) -> list[Line]:
+        """One Line for each language offered, the default first (for the choice of language)."""
+        return [self.line(replace(at, lang=lang)) for lang in self.contents]
 
     def audio_counts(self) -> dict[str, dict]:
         """Per language: how many prompts there are, and how many have current audio at each rate."""
@@ -79,6 +87,24 @@ class Links:
 
 # Query values come from a small set (node ids, counts, languages, rates): quote each once.
 _quote = functools.lru_cache(maxsize=1024)(functools.partial(quote, safe=""))
+
+
+def line_contents(settings: Settings, every: dict[str, Content]) -> dict[str, Content]:
+    """The content files callers are offered (languages.offered), or SettingsError if the default
+    language is missing or is a translation nobody has reviewed."""
+    default = every.get(settings.default_language)
+    if default is None:
+        raise SettingsError([f"DEFAULT_LANGUAGE: no content file for '{settings.default_language}' "
+                             f"in {settings.content_dir}"])
+    if not default.reviewed:
+        raise SettingsError([f"DEFAULT_LANGUAGE: {default.path.name} is a translation that no "
+                             "qualified translator has reviewed yet, so callers cannot hear it"])
+    contents = languages.offered(every, settings.default_language)
+    for language in sorted(set(every) - set(contents)):
+        why = "no review by a qualified translator is recorded" if not every[language].reviewed else \
+            f"at most {languages.MAX_LANGUAGES} languages can be offered"
+        log.warning("%s is not offered to callers: %s (`ivr check` says more)", every[language].path.name, why)
+    return contents
 
 
 def service(app: Flask, settings: Settings, contents: dict[str, Content], clock, audio: AudioIndex | None = None,

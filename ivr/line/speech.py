@@ -13,8 +13,13 @@ from twilio.twiml import TwiML
 from .content import Content, Prompt
 
 # The speech rates the line offers, the first being the usual one; the audio build shapes each
-# (ivr/audio/shape.py). A rate travels in the URL, like the language.
-RATES = ("normal",)
+# (ivr/audio/shape.py). A rate travels in the URL, like the language; key 7 moves to the next.
+RATES = ("normal", "slow")
+# A prompt with no audio at a rate is spoken by Twilio's <Say> at about that rate, through SSML
+# <prosody rate>: a percentage of the voice's own speed, honoured by Amazon Polly and Google
+# voices (Twilio's Basic voices, man, woman and alice, ignore SSML; `ivr check` warns of them).
+# Three quarters of a voice's usual 145 to 150 words a minute is about 110, the slow rate's aim.
+SAY_RATES = {"normal": None, "slow": "75%"}
 
 
 class AudioIndex(Protocol):
@@ -64,6 +69,9 @@ class Speaker:
         url = self.audio.url(self.content.language, self.rate, prompt)
         if url:
             verb.play(url)
+        elif SAY_RATES.get(self.rate):
+            say = verb.say(voice=self.content.say_voice, language=self.content.say_language)
+            say.prosody(prompt.text, rate=SAY_RATES[self.rate])
         else:
             verb.say(prompt.text, voice=self.content.say_voice, language=self.content.say_language)
 

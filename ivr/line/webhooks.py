@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, Request, Response, abort, current_app, reque
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import adviser, figures, flow, outcomes, safety, screening, waiting
+from . import adviser, figures, flow, languages, outcomes, safety, screening, waiting
 from .. import local
 from ..serve import requestlog
 from ..store import waits
@@ -112,18 +112,19 @@ def twiml(response: VoiceResponse | str) -> Response:
 # (never on who calls or when), so each one is built once per process and then served as text.
 # The adviser path depends on the clock and is always built fresh.
 GUIDANCE_PAGES = {
-    "answer": lambda line, here, key: flow.answer(line, here),
-    "key": lambda line, here, key: flow.keypress(line, here, key),
-    "silence": lambda line, here, key: flow.silence(line, here),
-    "fallback": lambda line, here, key: flow.error(line, here),
+    "answer": lambda svc, here, key: languages.start(svc.lines(here), here),
+    "language": lambda svc, here, key: languages.chosen(svc.lines(here), here, key),
+    "key": lambda svc, here, key: flow.keypress(svc.line(here), here, key),
+    "silence": lambda svc, here, key: flow.silence(svc.line(here), here),
+    "fallback": lambda svc, here, key: flow.error(svc.line(here), here),
 }
-PAGE_CACHE_SIZE = 4096  # more than every node x misses x key x language x rate
+PAGE_CACHE_SIZE = 8192  # every node x misses x key x rate is about 3,000 pages a language
 
 
 def build_page(svc, step: str, here: Where, key: str) -> tuple[str, figures.Counts]:
     """The page as text, and what it adds to the usage figures (both the same for every caller)."""
-    return (render(GUIDANCE_PAGES[step](svc.line(here), here, key)),
-            figures.page_counts(svc.contents[here.lang], step, here, key))
+    return (render(GUIDANCE_PAGES[step](svc, here, key)),
+            figures.page_counts(svc.contents, step, here, key))
 
 
 def where(svc, req: Request) -> Where:
@@ -143,6 +144,11 @@ class Webhook:
     @property
     def line(self) -> Line:
         return self.svc.line(self.here)
+
+    def adviser_line(self) -> Line:
+        """The line as an adviser's phone hears it: in the line's own language, at the usual
+        speed, whatever the caller chose; an adviser who cannot follow it could never take the call."""
+        return self.svc.line(replace(self.here, lang=self.settings.default_language, rate=flow.RATES[0]))
 
     @property
     def settings(self):
@@ -220,6 +226,15 @@ def init_app(app: Flask) -> None:
 @webhook
 def answer(hook: Webhook):
     return hook.page("answer")
+
+
+@bp.post("/language")
+@webhook
+def language(hook: Webhook):
+    pressed = flow.plain_key(hook.digits())
+    if pressed in flow.ADVISER_KEYS:  # 9 works from the first second, in the default language
+        return offer(hook, replace(hook.here, misses=0))
+    return hook.page("language", pressed)
 
 
 @bp.post("/key")
@@ -351,9 +366,10 @@ def adviser_screen(hook: Webhook):
     """The Url of the call to an adviser's phone: it answered (a person, or a voicemail)."""
     token, position = hook.token(), hook.number("leg")
     state = hook.svc.ringer.answered(token, position) if token and position is not None else None
+    line = hook.adviser_line()
     if state == waits.RINGING:
-        return screening.whisper(hook.line, hook.here, token, position)
-    return screening.not_wanted(hook.line, "taken" if state == waits.CONNECTED else "gone")
+        return screening.whisper(line, hook.here, token, position)
+    return screening.not_wanted(line, "taken" if state == waits.CONNECTED else "gone")
 
 
 @bp.post("/adviser/accept")
@@ -363,11 +379,12 @@ def adviser_accept(hook: Webhook):
     token, position = hook.token(), hook.number("leg")
     if hook.digits().strip() != screening.ACCEPT_KEY:
         return screening.hang_up()
+    line = hook.adviser_line()
     if not token or position is None:
-        return screening.not_wanted(hook.line, "gone")
-    join = screening.join(hook.line, hook.here, token, position)  # made first: once claimed, nothing may fail
+        return screening.not_wanted(line, "gone")
+    join = screening.join(line, hook.here, token, position)  # made first: once claimed, nothing may fail
     result = hook.svc.ringer.accept(token, position)
-    return join if result == "won" else screening.not_wanted(hook.line, result)
+    return join if result == "won" else screening.not_wanted(line, result)
 
 
 @bp.post("/adviser/after")
@@ -378,7 +395,7 @@ def adviser_after(hook: Webhook):
     token, position = hook.token(), hook.number("leg")
     if status != "completed" and token and position is not None:
         hook.svc.ringer.not_joined(token, position)
-    return screening.after(hook.line, status)
+    return screening.after(hook.adviser_line(), status)
 
 
 @bp.post("/adviser/leg")

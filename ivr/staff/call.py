@@ -17,6 +17,7 @@ import click
 import requests
 
 from ..line.content import ContentError
+from . import callertime
 from .adviser_call import HELP as ADVISER_HELP, Advisers, cannot_apply, parse as parse_advisers
 from .listening import WORDS_PER_MINUTE
 from .inprocess import local_app
@@ -49,8 +50,14 @@ class Earpiece:
     a keypad listens (as in Twilio's <Gather>) cuts the speech short, and q hangs up at once."""
 
     def __init__(self, echo: Echo, pace: bool = False, player: list[str] | None = None,
-                 keypad: Keypad | None = None):
+                 keypad: Keypad | None = None, clock: callertime.Clock | None = None):
         self.echo, self.pace, self.player, self.keypad = echo, pace, player, keypad
+        # --timed: when each prompt starts, for a caller who hears each document to its end
+        # (the model `ivr check` and bench/caller_time.py use)
+        self.clock, self.timeline = clock, callertime.Timeline()
+
+    def said(self, words: str) -> str:
+        return f"[{self.timeline.now:5.1f} s] Line: {words}" if self.clock else f"Line: {words}"
 
     def speak(self, caller: Caller) -> None:
         for verb in caller.doc:
@@ -71,9 +78,13 @@ class Earpiece:
         words = caller.speech(element)
         audio = element.tag == "Play" and self.player
         if self.pace and not audio:
-            return self.typewriter(words, in_keypad)
-        self.echo(f"Line: {words}")
-        return bool(audio) and self.play(caller, (element.text or "").strip(), in_keypad)
+            cut = self.typewriter(words, in_keypad)
+        else:
+            self.echo(self.said(words))
+            cut = False
+        if self.clock:
+            self.timeline.hear([self.clock.heard(element)])
+        return cut or (bool(audio) and self.play(caller, (element.text or "").strip(), in_keypad))
 
     def play(self, caller: Caller, url: str, in_keypad: bool = False) -> bool:
         """Audio the line serves itself is fetched through the caller (an in-process line has no
@@ -126,9 +137,11 @@ def move(caller: Caller, key: str, earpiece: Earpiece) -> None:
     """One thing the caller does: a key, or silence until the line moves on."""
     if key == SILENCE:
         earpiece.echo("(You stay silent.)")
+        earpiece.timeline.stay(int(caller.gather().get("timeout", "5")))
         caller.wait()
     else:
         earpiece.echo(f"You press {key}.")
+        earpiece.timeline.press()
         caller.press(key)
 
 
@@ -223,7 +236,9 @@ def local_lookup() -> Callable[[str], str | None] | None:
 @click.option("--fast", is_flag=True, help="Show each prompt at once instead of at speaking speed.")
 @click.option("--play/--no-play", default=None, help="Play built audio through the speakers "
               "(default: yes, for a live call with ffplay installed).")
-def call(url, keys, phones, api, at, public_url, auth_token, fast, play):
+@click.option("--timed", is_flag=True, help="Show how far into the call each prompt starts, as `ivr check` "
+              "times it (in-process only).")
+def call(url, keys, phones, api, at, public_url, auth_token, fast, play, timed):
     """Ring the line and hear it, in this terminal.
 
     Without URL the line runs inside this command, from this computer's settings and content.
@@ -234,10 +249,15 @@ def call(url, keys, phones, api, at, public_url, auth_token, fast, play):
     script = parse_keys(keys) if keys is not None else None
     scripts = parse_advisers(phones) if phones else None
     play = play if play is not None else script is None
-    earpiece = Earpiece(click.echo, pace=script is None and not fast, player=find_player() if play else None)
+    if timed and url:
+        raise click.UsageError("--timed only works without a URL: it times the line on this computer.")
+    earpiece = Earpiece(click.echo, pace=script is None and not fast and not timed,
+                        player=find_player() if play else None)
     try:
         caller = connect(url, at, public_url, auth_token)
         advisers = adviser_side(caller, scripts, api, remote=url is not None, live=script is None)
+        if timed:
+            earpiece.clock = callertime.Clock(caller.client.application.extensions["ivr"])
         if script is None:
             with terminal_keypad() as keypad:
                 interactive(caller, advisers, earpiece, keypad)

@@ -1,23 +1,24 @@
 """`ivr check`: the content file's proofreader.
 
 It runs the loader's own structural rules (ivr/line/content.py), the rules for listening
-(ivr/staff/listening.py), reads the settings as start-up reads them (ivr/settings.py) and asks the
-audio index which prompts have no current audio. Every finding says file, line, prompt, fix. A
-problem is reported once, where its cause is: a bad setting as a setting, never as the audio or
-the words it stops the check from judging. Two plain notes follow: audio made with another voice
-than TTS_ENGINE names, and settings only `ivr serve` needs.
+(ivr/staff/listening.py, with each language's own limits and number words), reads the settings
+as start-up reads them (ivr/settings.py), asks the audio index which prompts have no current
+audio at each speed, and times the way to each section as callers hear it (ivr/staff/callertime.py).
+Every finding says file, line, prompt, fix. A problem is reported once, where its cause is: a bad
+setting as a setting, never as the audio or the words it stops the check from judging. Two plain
+notes follow: audio made with another voice than TTS_ENGINE names, and settings only `ivr serve` needs.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
 import click
 
 from ..line import adviser, content as content_mod
-from . import listening
+from . import callertime, listening
 from ..line.content import Content, ContentError, Prompt
 from ..line.yamlerrors import cut_by_hash
 from ..line.speech import RATES
@@ -29,6 +30,9 @@ from ..local import settings as local_settings
 from ..settings import Settings, SettingsError, content_dir
 from ..settings import from_env as settings_from_env
 from ..line.speech import AudioIndex, NoAudio
+from ..line.flow import SPEED_KEY
+from ..audio.shape import SHAPES
+from .inprocess import local_app
 
 @dataclass(frozen=True)
 class Finding:
@@ -158,7 +162,8 @@ def option_keys(content: Content) -> dict[str, str]:
     """Prompts that offer a key, and the key each must name."""
     keys = {f"menu.{m.id}.{o.key}": o.key for m in content.menus.values() for o in m.options.values()}
     keys.update({"adviser.try_again": adviser.TRY_AGAIN_KEY, "adviser.to_guidance": adviser.GUIDANCE_KEY,
-                 "adviser.number_again": adviser.NUMBER_AGAIN_KEY})
+                 "adviser.number_again": adviser.NUMBER_AGAIN_KEY,
+                 "phrase.slower": SPEED_KEY, "phrase.usual_speed": SPEED_KEY})
     return keys
 
 
@@ -168,12 +173,16 @@ def all_prompts(content: Content, settings: Settings | None) -> list[Prompt]:
 
 
 def wording(content: Content, prompts: list[Prompt]) -> list[Finding]:
-    keys, out = option_keys(content), []
+    """The rules for listening, with this language's own limits, number words and word for 'press'."""
+    keys, rules, out = option_keys(content), content.rules, []
     for prompt in prompts:
-        problems = [*listening.sentence_length(prompt.text), *listening.digits(prompt.text, content.digits),
+        problems = [*listening.sentence_length(prompt.text, rules.sentence_words, rules.average_words),
+                    *listening.digits(prompt.text, content.digits, rules.press),
                     *listening.abbreviations(prompt.text)]
         if prompt.id in keys:
-            problems += listening.option_form(prompt.text, keys[prompt.id])
+            problems += listening.option_form(prompt.text, keys[prompt.id], rules.press)
+        if prompt.id == "phrase.welcome":
+            problems += listening.welcome_facts(prompt.text, content.digits, rules.press)
         out += [Finding(shown(content.path), locate(content, prompt, p.words), prompt.id, p.text, p.fix)
                 for p in problems]
     return out
@@ -192,27 +201,80 @@ def segments(content: Content, prompts: list[Prompt]) -> dict[str, list[Prompt]]
 
 
 def lengths(content: Content, prompts: list[Prompt], audio: AudioIndex) -> list[Finding]:
+    """Speech before a choice, at each speed: over a minute is an error at the usual speed, and a
+    warning at the slower one (which callers choose, knowing it takes longer)."""
     out = []
-    for start, heard in segments(content, prompts).items():
-        measured = [audio.duration(content.language, RATES[0], p) for p in heard]
-        known = all(m is not None for m in measured)
-        seconds = sum(measured) if known else sum(listening.estimated_seconds(p.text) for p in heard)
-        first = heard[0]
-        out += [Finding(shown(content.path), first.line, start, p.text, p.fix)
-                for p in listening.too_long(seconds, known)]
+    for rate in RATES:
+        for start, heard in segments(content, prompts).items():
+            measured = [audio.duration(content.language, rate, p) for p in heard]
+            known = all(m is not None for m in measured)
+            seconds = sum(measured) if known else sum(callertime.estimated_seconds(p.text, rate) for p in heard)
+            first = heard[0]
+            level, speed = ("error", "") if rate == RATES[0] else ("warning", f"at the {rate} speed, ")
+            out += [Finding(shown(content.path), first.line, start, speed + p.text, p.fix, level)
+                    for p in listening.too_long(seconds, known, SHAPES[rate].wpm)]
     return out
 
 
 def audio_status(content: Content, prompts: list[Prompt], audio: AudioIndex) -> list[Finding]:
-    """Prompts without current audio: a warning, since the line speaks them with <Say> instead."""
+    """Prompts without current audio, at each speed: a warning, since the line speaks them with
+    <Say> instead (at the slow speed, Twilio's voice slowed down)."""
     rebuild = "run `ivr build-audio` to record it; until then Twilio's voice reads the words"
-    status = {p.id: audio.status(content.language, RATES[0], p) for p in prompts}
-    if all(s == "missing" for s in status.values()):
-        return [Finding(shown(content.path), 0, "", f"no audio is built yet for {content.language}",
-                        rebuild, "warning")]
-    why = {"missing": "has no audio", "stale": "has audio made from older words or settings"}
-    return [Finding(shown(content.path), p.line, p.id, f"this prompt {why[status[p.id]]}", rebuild, "warning")
-            for p in prompts if status[p.id] in why]
+    out = []
+    for rate in RATES:
+        speed = "" if rate == RATES[0] else f" at the {rate} speed"
+        status = {p.id: audio.status(content.language, rate, p) for p in prompts}
+        if all(s == "missing" for s in status.values()):
+            out.append(Finding(shown(content.path), 0, "", f"no audio is built yet for {content.language}{speed}",
+                               rebuild, "warning"))
+            continue
+        why = {"missing": "has no audio", "stale": "has audio made from older words or settings"}
+        out += [Finding(shown(content.path), p.line, p.id, f"this prompt {why[status[p.id]]}{speed}", rebuild,
+                        "warning") for p in prompts if status[p.id] in why]
+    if all(f.problem.startswith("no audio is built yet") for f in out) and len(out) == len(RATES):
+        return [replace(out[0], problem=f"no audio is built yet for {content.language}")]
+    return out
+
+
+BASIC_VOICES = ("man", "woman", "alice")  # Twilio's Basic voices, which ignore SSML
+
+
+def languages(content: Content) -> list[Finding]:
+    """What callers of this language are offered: a reviewed file, and a <Say> voice that fits."""
+    out, path = [], shown(content.path)
+    if not content.reviewed:
+        out.append(Finding(path, content.lines.get("offer.stay", 1), "",
+                           f"{content.name} is not offered to callers: no review by a qualified translator "
+                           "is recorded", "once a second, qualified translator has checked the whole file, "
+                           "add reviewed_by and reviewed_on to its 'translation:' part (docs/staff-guide.md, "
+                           "step 6)", "warning"))
+    if content.say_voice.split(".")[0].lower() in BASIC_VOICES:
+        out.append(Finding(path, 0, "say", f"Twilio's '{content.say_voice}' voice cannot speak more slowly, so "
+                           "prompts without slow audio would be at the usual speed",
+                           "choose an Amazon Polly or Google voice (like Polly.Amy) for 'say: voice:'", "warning"))
+    if content.say_language.split("-")[0].lower() != content.language.split("-")[0].lower():
+        out.append(Finding(path, 0, "say", f"prompts without audio would be read by a {content.say_language} "
+                           f"voice, not a {content.language} one", "choose a Twilio voice and language for "
+                           f"{content.name} under 'say:' (twilio.com/docs/voice/twiml/say/text-speech)", "warning"))
+    return out
+
+
+def timing(paths: list[Path], audio: AudioIndex) -> list[Finding]:
+    """Caller time (callertime.py, the model bench/caller_time.py uses): a warning for each target
+    that the line made from these files would miss, at the usual speed."""
+    out = []
+    for folder in dict.fromkeys(p if p.is_dir() else p.parent for p in paths):
+        try:
+            app = callertime.with_audio(local_app(CONTENT_DIR=str(folder), DATABASE_URL="sqlite:///:memory:"), audio)
+        except (SettingsError, ContentError):
+            continue  # already reported: the files or the settings do not load
+        service = app.extensions["ivr"]
+        for report in callertime.for_line(app):
+            content = service.contents[report.language]
+            lines = {p.id: p.line for p in content.prompts()}
+            out += [Finding(shown(content.path), lines.get(o.prompt, 0), o.prompt, o.problem, o.fix, "warning")
+                    for o in callertime.over_targets(report, content)]
+    return out
 
 
 def cut_words(content: Content) -> list[Finding]:
@@ -221,15 +283,19 @@ def cut_words(content: Content) -> list[Finding]:
             for m in cut_by_hash(content.path.read_text(encoding="utf-8"))]
 
 
-def run(contents: list[Content], settings: Settings | None, audio: AudioIndex | None) -> list[Finding]:
-    """Every finding for these contents. Without settings (they do not read) or audio (unknown
-    until they do), what depends on them is left out: that problem is the settings' alone."""
+def run(contents: list[Content], settings: Settings | None, audio: AudioIndex | None,
+        paths: list[Path] = ()) -> list[Finding]:
+    """Every finding for these contents (loaded from `paths`). Without settings (they do not read)
+    or audio (unknown until they do), what depends on them is left out: that problem is the
+    settings' alone."""
     findings = []
     for content in contents:
         prompts = all_prompts(content, settings)
         findings += cut_words(content)
         findings += wording(content, prompts) + lengths(content, prompts, audio or NoAudio())
-        findings += audio_status(content, prompts, audio) if audio is not None else []
+        findings += (audio_status(content, prompts, audio) if audio is not None else []) + languages(content)
+    if settings is not None and audio is not None and paths and not any(f.level == "error" for f in findings):
+        findings += timing(list(paths), audio)
     return findings
 
 
@@ -267,7 +333,7 @@ def check(paths: tuple[Path, ...]):
         engine, more = build_engine(env)
         findings += more
         notes = (voice_notes(settings, engine, env) if engine else []) + serving(env)
-    findings += run(contents, settings, line_audio(settings) if settings else None)
+    findings += run(contents, settings, line_audio(settings) if settings else None, targets)
     for finding in findings:
         click.echo(str(finding))
     for note in notes:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from ..line.content import MAIN, Content, Prompt
 from ..line.speech import RATES, AudioIndex, NoAudio
 
-SHARED_KEYS = "Keys that work everywhere: 9 or 0 an adviser, star back one level, hash hear again, 8 main menu"
+SHARED_KEYS = ("Keys that work everywhere: 9 or 0 an adviser, star back one level, hash hear again, 8 main menu, "
+               "7 slower speech (7 again: the usual speed)")
 # Each kind of node's colour, the same in both drawings.
 COLOURS = {"menu": "#dbe9f6", "section": "#e3f1dc", "adviser": "#fbe7d3", "choice": "#fbe7d3",
            "note": "#f1f1f1", "start": "#ffffff"}
@@ -40,9 +41,14 @@ class Graph:
 
 
 def seconds(content: Content, prompts: list[Prompt], audio: AudioIndex) -> str:
-    """' (12 s)' when every prompt here has built audio, else nothing: only measured lengths."""
-    lengths = [audio.duration(content.language, RATES[0], p) for p in prompts]
-    return f" ({sum(lengths):.0f} s)" if lengths and all(s is not None for s in lengths) else ""
+    """' (12 s, slow 16 s)' for each speed at which every prompt here has built audio, else
+    nothing: only measured lengths."""
+    said = []
+    for rate in RATES:
+        lengths = [audio.duration(content.language, rate, p) for p in prompts]
+        if lengths and all(s is not None for s in lengths):
+            said.append(f"{sum(lengths):.0f} s" if rate == RATES[0] else f"{rate} {sum(lengths):.0f} s")
+    return f" ({', '.join(said)})" if said else ""
 
 
 def node_id(node: str) -> str:
@@ -58,10 +64,11 @@ def presses(content: Content, node: str) -> int:
     return count
 
 
-def guidance_nodes(content: Content, audio: AudioIndex) -> Graph:
+def guidance_nodes(content: Content, audio: AudioIndex, languages: tuple[str, ...] = ()) -> Graph:
     """The menus and sections, each on the row of its number of key presses."""
     welcome = [content.prompt("phrase.welcome")]
-    nodes = [Node("call", "A call starts: the safety message" + seconds(content, welcome, audio),
+    choice = f"a choice of language ({', '.join(languages)}), then " if len(languages) > 1 else ""
+    nodes = [Node("call", f"A call starts: {choice}the safety message" + seconds(content, welcome, audio),
                   "start", 0, "guidance")]
     edges = [Edge("call", node_id(MAIN))]
     for menu in content.menus.values():
@@ -104,7 +111,8 @@ def adviser_nodes() -> Graph:
     return Graph(nodes, edges)
 
 
-def build(content: Content, audio: AudioIndex | None = None) -> Graph:
-    guidance, advisers = guidance_nodes(content, audio or NoAudio()), adviser_nodes()
+def build(content: Content, audio: AudioIndex | None = None, languages: tuple[str, ...] = ()) -> Graph:
+    """The call flow in `content`'s language; `languages` names every language callers are offered."""
+    guidance, advisers = guidance_nodes(content, audio or NoAudio(), languages), adviser_nodes()
     note = Node("keys", SHARED_KEYS, "note", 0, "keys")
     return Graph([*guidance.nodes, *advisers.nodes, note], [*guidance.edges, *advisers.edges])

@@ -86,17 +86,18 @@ def line_contents() -> tuple[dict[str, Content], AudioIndex, str]:
 def map_command(language, svg_path, mermaid_path, readme):
     """Draw the call flow as a picture.
 
-    Shows the menus, keys, sections and the adviser path, with each part's length in seconds once
-    the audio is built."""
+    Shows the menus, keys, sections and the adviser path, with each part's length in seconds at
+    each speed once the audio is built."""
     contents, audio, default = line_contents()
     content = contents.get(language or default)
     if content is None:
         raise click.BadParameter(f"no content for '{language}'; there is {', '.join(contents)}",
                                  param_hint="--language")
-    graph = build(content, audio)
+    names = tuple(c.name for c in contents.values())
+    graph = build(content, audio, names)
     svg_path.write_text(svg(graph, f"Keeping Safe call flow ({content.name})"), encoding="utf-8")
     mermaid_path.write_text(mermaid(graph), encoding="utf-8")
     click.echo(f"Wrote {svg_path} (open it in a web browser) and {mermaid_path}.")
     if readme:
-        changed = update_readme(readme, build(content))
+        changed = update_readme(readme, build(content, languages=names))
         click.echo(f"{'Updated' if changed else 'Already up to date:'} the map in {readme}.")

@@ -4,6 +4,8 @@ Each prompt goes through a simulated phone channel (300-3400 Hz, 8 kHz, mu-law),
 upsampled to 16 kHz and transcribed offline by pocketsphinx with a language model built
 from the content; the word error rate (jiwer) against the prompt's text is the score.
 A prompt that scores badly usually has wording that is hard to hear: fix the words.
+Every speed is scored (the slow audio is stretched further, so it is worth hearing too). The
+recogniser knows English only: prompts in other languages are listed as not scored.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import click
 
 from .listening import sentences
 from ..audio.manifest import Entry, Manifest
+from ..line.speech import RATES
 
 TARGET_WER = 0.10
 _SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -101,10 +104,18 @@ class Score:
     heard: str
 
 
+def recognised(language: str) -> bool:
+    """Whether the recogniser (pocketsphinx's US English model) can score this language."""
+    return language.lower().split("-")[0] == "en"
+
+
 def score(folder: Path) -> tuple[list[Score], list[str]]:
-    """Every built prompt's word error rate, worst first, and words the recogniser cannot know."""
+    """Every built English prompt's word error rate, at each speed, worst first, and words the
+    recogniser cannot know."""
     import jiwer
-    entries = list(Manifest.load(folder).entries.values())
+    entries = [e for e in Manifest.load(folder).entries.values() if recognised(e.language)]
+    if not entries:
+        return [], []
     decoder, missing = recogniser([e.text for e in entries])
     scores = []
     for entry in entries:
@@ -114,13 +125,13 @@ def score(folder: Path) -> tuple[list[Score], list[str]]:
 
 
 def table(scores: list[Score], worst: int | None = None) -> str:
-    rows = ["| prompt | WER | seconds | level dBov | peak dBFS | words/min | heard (worst only) |",
-            "|---|---|---|---|---|---|---|"]
+    rows = ["| prompt | speed | WER | seconds | level dBov | peak dBFS | words/min | heard (worst only) |",
+            "|---|---|---|---|---|---|---|---|"]
     for s in scores[:worst]:
         e = s.entry
         heard = s.heard if s.wer > 0 else ""
-        rows.append(f"| {e.prompt} | {s.wer:.2f} | {e.duration:.1f} | {e.level_dbov:.1f} | {e.peak_dbfs:.1f} "
-                    f"| {e.wpm:.0f} | {heard} |")
+        rows.append(f"| {e.prompt} | {e.rate} | {s.wer:.2f} | {e.duration:.1f} | {e.level_dbov:.1f} "
+                    f"| {e.peak_dbfs:.1f} | {e.wpm:.0f} | {heard} |")
     return "\n".join(rows)
 
 
@@ -136,8 +147,18 @@ def listen(worst: int):
         sys.exit(2)
     click.echo(table(scores, worst))
     bad = [s for s in scores if s.wer > TARGET_WER]
-    mean = sum(s.wer for s in scores) / len(scores)
-    click.echo(f"\n{len(scores)} prompts, mean WER {mean:.3f}, {len(bad)} above {TARGET_WER:.2f}.")
+    click.echo("")
+    for rate in RATES:
+        at = [s for s in scores if s.entry.rate == rate]
+        if at:
+            mean = sum(s.wer for s in at) / len(at)
+            click.echo(f"At the {rate} speed: {len(at)} prompts, mean WER {mean:.3f}, "
+                       f"{sum(s.wer > TARGET_WER for s in at)} above {TARGET_WER:.2f}.")
+    others = sorted({e.language for e in Manifest.load(settings.audio_dir).entries.values()
+                     if not recognised(e.language)})
+    if others:
+        click.echo(f"Not scored (the recogniser knows English only): {', '.join(others)}. Ask a speaker of "
+                   "each to listen to the line instead (`ivr call`).")
     if missing:
         click.echo(f"Words the recogniser does not know: {', '.join(missing)}")
     sys.exit(1 if bad else 0)

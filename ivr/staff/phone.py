@@ -38,6 +38,7 @@ KNOWN_ATTRIBUTES = {
     "Client": {"url", "method", "statusCallbackEvent", "statusCallback", "statusCallbackMethod"},
     "Identity": set(),
     "break": {"strength", "time"},
+    "prosody": {"rate", "volume", "pitch"},  # SSML in <Say>: the slow rate's fallback
 }
 
 RINGING = "(ringing)"  # how a transcript shows the ringback tone

@@ -21,7 +21,7 @@ CALL_STARTED = ("calls", "started")
 WRONG_KEY = ("missed", "wrong key")
 SILENCE = ("missed", "silence")
 ERROR_PAGE = ("errors", "error page")
-KEYS = ("1", "2", "3", "4", "8", "*", "#")
+KEYS = ("1", "2", "3", "4", "7", "8", "*", "#")
 ADVISER_OUTCOMES = ("connected", "no adviser answered", "caller stopped waiting", "caller hung up",
                     "wait limit reached", "outside hours", "closed day", "adviser service failed")
 UNANSWERED = ("no adviser answered", "caller stopped waiting", "caller hung up", "wait limit reached",

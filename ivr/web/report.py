@@ -18,7 +18,9 @@ from ..store.database import Database
 
 MAX_DAYS = 366
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-KEY_LABELS = {"8": "8 (main menu)", "*": "Star (back)", "#": "Hash (hear again)"}
+KEY_LABELS = {"7": "7 (slower, or the usual speed)", "8": "8 (main menu)", "*": "Star (back)",
+              "#": "Hash (hear again)"}
+SPEEDS = {"slow": "Slower speech", "normal": "Back to the usual speed"}
 GRIDS = (("calls", "Calls started"), ("adviser requests", "Adviser requests"),
          ("adviser unanswered", "Adviser requests nobody answered"))
 ALL_REQUESTS = "All requests"
@@ -140,6 +142,9 @@ def build(database: Database, content: Content, start: date, end: date) -> Repor
     gone = sorted({name for (_, what, name) in counts if what == "reached"} - set(content.menus) - set(content.sections))
     rows += [Row("Sections reached", f"{name} (no longer in the guidance)", by_day("reached", name)) for name in gone]
     rows += [Row("Keys used", KEY_LABELS.get(key, key), by_day("key", key)) for key in kept.KEYS]
+    languages = sorted({name for (_, what, name) in counts if what == "language"})
+    rows += [Row("Languages chosen", language, by_day("language", language)) for language in languages]
+    rows += [Row("Speeds chosen", label, by_day("speed", rate)) for rate, label in SPEEDS.items()]
     rows += [Row("Wrong keys and silences", "Wrong keys", by_day(*kept.WRONG_KEY)),
              Row("Wrong keys and silences", "Silences", by_day(*kept.SILENCE))]
     outcomes = [Row("Adviser requests", name[0].upper() + name[1:], by_day("adviser", name))

@@ -19,6 +19,8 @@ from ivr.audio.manifest import MANIFEST, Manifest
 from ..caller import Caller
 from ..conftest import BASE, TOKEN, settings
 
+MAIN_MENU = "say: Main menu, for England and Wales."
+
 
 class Counting:
     """The offline engine, counting which prompts it was asked to speak."""
@@ -82,23 +84,24 @@ def test_a_manifest_from_before_the_shape_was_recorded_is_brought_up_to_date_wit
 def test_changing_one_prompt_rebuilds_exactly_that_prompt(audio_copy, tmp_path):
     before = Manifest.load(audio_copy).entries["en-GB/normal/menu.main"].file
     engine = Counting()
-    summary = rebuild(audio_copy, engine, edited_content(tmp_path, "say: Main menu.", "say: The main menu."))
-    assert engine.spoken == ["menu.main"]
+    summary = rebuild(audio_copy, engine, edited_content(tmp_path, MAIN_MENU, "say: The main menu."))
+    assert engine.spoken == ["menu.main", "menu.main"]  # at the usual speed, and slowly
     after = Manifest.load(audio_copy).entries["en-GB/normal/menu.main"]
     assert after.text == "The main menu." and after.file != before  # a new name: no stale cache
     assert (audio_copy / after.file).exists()
     # The old file outlives one build, for a line still running on the old manifest...
     assert (audio_copy / before).exists() and summary.removed == []
     # ...and through a rebuild with nothing to do (which writes and deletes nothing)...
-    summary = rebuild(audio_copy, Counting(), edited_content(tmp_path / "2", "say: Main menu.", "say: The main menu."))
+    summary = rebuild(audio_copy, Counting(), edited_content(tmp_path / "2", MAIN_MENU, "say: The main menu."))
     assert (audio_copy / before).exists() and summary.removed == []
     # ...and goes with the next build that changes something.
-    third = edited_content(tmp_path / "3", "say: Main menu.", "say: The main menu.")
+    third = edited_content(tmp_path / "3", MAIN_MENU, "say: The main menu.")
     (third / "en-GB.yaml").write_text((third / "en-GB.yaml").read_text().replace(
         "goodbye: Thank you for calling. Goodbye.", "goodbye: Thank you for calling. Bye."))
     goodbye = Manifest.load(audio_copy).entries["en-GB/normal/phrase.goodbye"].file
     summary = rebuild(audio_copy, Counting(), third)
-    assert not (audio_copy / before).exists() and summary.removed == [before]
+    assert not (audio_copy / before).exists() and before in summary.removed
+    assert len(summary.removed) == 2  # the menu's file at each speed
     assert (audio_copy / goodbye).exists()  # the build before this one's file: kept one build more
 
 
@@ -121,7 +124,7 @@ def test_a_build_stopped_part_way_leaves_the_old_audio_serving(audio_copy, tmp_p
 
 def test_a_build_killed_by_the_system_leaves_the_old_audio_serving(audio_copy, tmp_path, make_app):
     old_manifest = (audio_copy / MANIFEST).read_bytes()
-    folder = edited_content(tmp_path, "say: Main menu.", "say: This is the main menu.")
+    folder = edited_content(tmp_path, MAIN_MENU, "say: This is the main menu.")
     env = {**os.environ, **{k: v for k, v in settings().items() if isinstance(v, str)},
            "AUDIO_DIR": str(audio_copy), "CONTENT_DIR": str(folder), "TTS_ENGINE": "piper"}
     build = subprocess.Popen([sys.executable, "-m", "ivr", "build-audio", "--quiet"], env=env,
@@ -144,28 +147,29 @@ def test_a_failed_prompt_keeps_its_old_audio_and_is_reported(audio_copy, tmp_pat
         def synthesise(self, jobs, done):
             for job in jobs:
                 done(job, engines.SynthesisError(job.prompt, "the voice is not there"))
-    folder = edited_content(tmp_path, "say: Main menu.", "say: The main menu.")
+    folder = edited_content(tmp_path, MAIN_MENU, "say: The main menu.")
     summary = rebuild(audio_copy, Broken(), folder)
-    assert list(summary.failed) == ["en-GB/normal/menu.main"]
+    assert sorted(summary.failed) == ["en-GB/normal/menu.main", "en-GB/slow/menu.main"]
     assert "menu.main" in summary.failed["en-GB/normal/menu.main"]
     manifest = Manifest.load(audio_copy)
-    assert manifest.entries["en-GB/normal/menu.main"].text == "Main menu."  # old, now stale
+    assert manifest.entries["en-GB/normal/menu.main"].text == "Main menu, for England and Wales."  # old, now stale
     assert "en-GB/normal/menu.main" in manifest.failed
 
 
 def test_the_build_command_reports_built_reused_and_failed(audio_copy, tmp_path):
-    folder = edited_content(tmp_path, "say: Main menu.", "say: The main menu.")
+    folder = edited_content(tmp_path, MAIN_MENU, "say: The main menu.")
     env = {**os.environ, **{k: v for k, v in settings().items() if isinstance(v, str)},
            "AUDIO_DIR": str(audio_copy), "CONTENT_DIR": str(folder), "TTS_ENGINE": "piper"}
-    reused = len(Manifest.load(audio_copy).entries) - 1
+    reused = len(Manifest.load(audio_copy).entries) - 2
     run = subprocess.run([sys.executable, "-m", "ivr", "build-audio"], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert f"built 1, reused {reused}, failed 0" in run.stdout
-    assert "Building audio" in run.stderr and "1/1" in run.stderr  # the progress bar
+    assert "en-GB: engine piper (en_US-joe-medium), at normal and slow speed." in run.stdout
+    assert f"built 2, reused {reused}, failed 0" in run.stdout
+    assert "Building audio" in run.stderr and "2/2" in run.stderr  # the progress bar
 
 
 def test_a_missing_voice_model_names_the_setting(audio_copy, tmp_path):
-    folder = edited_content(tmp_path, "say: Main menu.", "say: The main menu.")
+    folder = edited_content(tmp_path, MAIN_MENU, "say: The main menu.")
     summary = rebuild(audio_copy, engines.PiperEngine(str(tmp_path / "nowhere.onnx")), folder)
     assert "PIPER_VOICE" in summary.failed["en-GB/normal/menu.main"]
 
@@ -176,7 +180,7 @@ def test_the_build_reads_settings_as_the_line_does_a_bare_env_line_is_unset(tmp_
     for name in ("AUDIO_DIR", "TTS_ENGINE", "CONTENT_DIR"):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / ".env").write_text("AUDIO_DIR\nTTS_ENGINE\n")
-    built, _, engine = audio_build.settings_from_env()
+    built, _, voices = audio_build.settings_from_env()
     line = settings_mod.from_env({})
     assert built.audio_dir == line.audio_dir and "None" not in str(built.audio_dir)
-    assert engine.name == engines.from_env({}).name
+    assert voices["en-GB"].name == engines.from_env({}).name

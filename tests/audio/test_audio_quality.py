@@ -10,6 +10,7 @@ import pytest
 from ivr.audio import processing
 from ivr.audio.manifest import Manifest
 from ivr.audio.shape import SHAPES
+from ivr.staff import listening
 
 SHAPE = SHAPES["normal"]
 
@@ -59,11 +60,37 @@ def test_every_prompt_is_at_one_speech_level_with_peaks_limited(built):
         assert peak <= SHAPE.peak_dbfs + 0.01, f"{entry.prompt}: peak {peak:.2f} dBFS"
 
 
-def test_speech_rate_is_130_to_150_words_a_minute(built):
+def test_speech_rate_is_130_to_150_words_a_minute_or_about_110_when_slow(built):
+    assert {e.rate for e, _, _ in built} == {"normal", "slow"}
     for entry, _, x in built:
-        speech_seconds = len(x) / 8000 - (SHAPE.lead_ms + SHAPE.tail_ms) / 1000
+        shape = SHAPES[entry.rate]
+        speech_seconds = len(x) / 8000 - (shape.lead_ms + shape.tail_ms) / 1000
         wpm = len(entry.text.split()) / speech_seconds * 60
-        assert 130 <= wpm <= 150, f"{entry.prompt}: {wpm:.0f} words a minute"
+        expected = (130, 150) if entry.rate == "normal" else (105, 115)
+        assert expected[0] <= wpm <= expected[1], f"{entry.rate} {entry.prompt}: {wpm:.0f} words a minute"
+
+
+def quiet_gaps(x: np.ndarray) -> list[int]:
+    """Milliseconds of each quiet stretch inside the speech (10 ms frames, 40 dB under the loudest)."""
+    frames = x[:len(x) // 80 * 80].reshape(-1, 80)
+    level = 20 * np.log10(np.maximum(np.sqrt((frames ** 2).mean(axis=1)), 1e-9))
+    gaps, run = [], 0
+    for quiet in level[SHAPE.lead_ms // 10 + 5:-(SHAPE.tail_ms // 10 + 5)] < level.max() - 40:
+        if quiet:
+            run += 1
+        elif run:
+            gaps, run = [*gaps, run * 10], 0
+    return sorted(gaps, reverse=True)
+
+
+def test_slow_speech_has_longer_pauses_between_sentences(built):
+    """The caller hears each sentence end: well over a second of quiet, against under half a one."""
+    by_key = {(e.rate, e.prompt): (e, x) for e, _, x in built}
+    for prompt in ("phrase.welcome", "section.arrest", "adviser.emergency"):
+        entry, normal = by_key[("normal", prompt)]
+        between = len(listening.sentences(entry.text)) - 1
+        usual, slow = quiet_gaps(normal)[:between], quiet_gaps(by_key[("slow", prompt)][1])[:between]
+        assert min(slow) >= 1000 and max(usual) < 700, (prompt, usual, slow)
 
 
 def test_no_prompt_starts_or_ends_abruptly(built):
@@ -85,7 +112,7 @@ def test_manifest_records_what_made_each_file(built):
         assert entry.engine == "piper" and entry.voice == "en_US-joe-medium"
         assert entry.text_hash in path.name or len(path.stem.split(".")[-1]) == 12
         assert entry.duration == pytest.approx(len(x) / 8000, abs=0.01)
-        assert entry.rate == "normal" and entry.language == "en-GB"
+        assert entry.rate in ("normal", "slow") and entry.language == "en-GB"
 
 
 def test_the_recogniser_understands_short_prompts_over_a_phone_line(built, built_audio):

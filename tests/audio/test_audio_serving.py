@@ -57,9 +57,9 @@ def test_a_prompt_whose_file_was_deleted_is_spoken_with_say(make_app, audio_copy
         app = make_app(AUDIO_DIR=str(audio_copy), TTS_ENGINE="piper")
     assert f"1 of {prompt_count(app)} prompts" in caplog.text
     caller = Caller(app.test_client(), BASE, TOKEN).dial()
-    assert says(caller) == ["To hear about what happens when the police come, press 2."]
+    assert says(caller) == ["For when the police come, press 2."]
     assert len(caller.played) == len(caller.last) - 1
-    assert caller.said("To hear about going to court, press 4.")
+    assert caller.said("For going to court, press 4.")
 
 
 
@@ -80,11 +80,11 @@ def test_a_file_broken_under_a_running_line_is_spoken_with_say_within_a_second(m
     assert not says(Caller(client, BASE, TOKEN).dial())  # looked at once a second, not every webhook
     clock[0] += 0.5
     caller = Caller(client, BASE, TOKEN).dial()
-    assert says(caller) == ["To hear about what happens when the police come, press 2."]
+    assert says(caller) == ["For when the police come, press 2."]
     assert len(caller.played) == len(caller.last) - 1
     assert client.get(f"/audio/{entry.file}").status_code == 404  # not a 500 for Twilio's <Play>
-    assert app.test_client().get("/healthz").get_json()["languages"]["en-GB"]["audio_current"]["normal"] \
-        == prompt_count(app) - 1
+    health = app.test_client().get("/healthz").get_json()["languages"]["en-GB"]
+    assert health["audio_current"] == {"normal": health["prompts"] - 1, "slow": health["prompts"]}
 
 
 def test_status_is_current_stale_or_missing(make_app, audio_copy):
@@ -98,7 +98,9 @@ def test_status_is_current_stale_or_missing(make_app, audio_copy):
     assert service.audio.url("en-GB", "normal", edited) is None
     assert service.audio.duration("en-GB", "normal", main) > 0.5
     assert service.audio.status("cy-GB", "normal", main) == "missing"
-    assert service.audio.status("en-GB", "slow", main) == "missing"
+    assert service.audio.status("en-GB", "slow", main) == "current"  # both speeds are built
+    assert service.audio.url("en-GB", "slow", main) != service.audio.url("en-GB", "normal", main)
+    assert service.audio.status("en-GB", "fast", main) == "missing"
     # The hours come from settings: new hours make the built sentence stale until rebuilt.
     other = make_app(AUDIO_DIR=str(audio_copy), TTS_ENGINE="piper", ADVISER_HOURS="Mon-Fri 09:00-17:00")
     hours = [i for i in items(other.extensions["ivr"].contents, other.extensions["ivr"].settings)
@@ -148,7 +150,7 @@ def test_a_cdn_can_serve_the_audio(make_app, built_audio):
     app = make_app(AUDIO_DIR=str(built_audio), TTS_ENGINE="piper", AUDIO_BASE_URL="https://cdn.example.org/line/")
     caller = Caller(app.test_client(), BASE, TOKEN).dial()
     assert caller.played and all(u.startswith("https://cdn.example.org/line/en-GB.") for u in caller.played)
-    assert caller.said("To hear about calling the police, press 1.")
+    assert caller.said("For calling the police, press 1.")
 
 
 def test_before_any_build_every_prompt_is_spoken_and_startup_says_so(make_app, caplog):
@@ -157,7 +159,7 @@ def test_before_any_build_every_prompt_is_spoken_and_startup_says_so(make_app, c
     total = prompt_count(app)
     assert f"{total} of {total} prompts" in caplog.text and "ivr build-audio" in caplog.text
     caller = Caller(app.test_client(), BASE, TOKEN).dial()
-    assert not caller.played and caller.said("To hear about calling the police, press 1.")
+    assert not caller.played and caller.said("For calling the police, press 1.")
 
 
 def test_in_the_local_preview_audio_links_are_paths_never_the_host_called(make_app, built_audio):

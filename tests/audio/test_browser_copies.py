@@ -45,7 +45,7 @@ def test_the_preview_serves_the_copies_of_manifest_files_only(make_app, built_au
     client = app.test_client()
     file = Manifest.load(built_audio).entries["en-GB/normal/menu.main"].file
     known = client.get("/phone/line.json").json["audio"][file]
-    assert known["words"] == "Main menu." and known["browser"] == f"/phone/audio/{file}"
+    assert known["words"] == "Main menu, for England and Wales." and known["browser"] == f"/phone/audio/{file}"
     served = client.get(known["browser"])
     assert served.status_code == 200 and served.mimetype == "audio/wav"
     assert served.data == browser_copies.path(built_audio, file).read_bytes()

@@ -272,7 +272,7 @@ def test_the_helpline_number_again_and_hash_repeat(line):
 
 def test_eight_on_the_no_adviser_choices_goes_to_the_main_menu(line):
     caller = out_of_the_queue(press_nine(line())).press("8")
-    assert caller.last[0] == "Main menu."
+    assert caller.last[0] == "Main menu, for England and Wales."
 
 
 @pytest.mark.parametrize("written", ["+44 808 2000 247", "+448082000247", "08082000247"])
@@ -482,7 +482,7 @@ def test_out_of_hours_says_the_hours_plainly_then_the_advice_then_the_guidance(l
     is_closed_path(caller)
     assert caller.said("Advisers answer Monday to Friday. They answer from nine in the morning to half past "
                        "five in the afternoon. Advisers answer on Saturday, from ten in the morning to midday.")
-    assert caller.said("To hear about calling the police, press 1.")  # back in the guidance
+    assert caller.said("For calling the police, press 1.")  # back in the guidance
     assert caller.gather().get("action").startswith(f"{BASE}/voice/key")
     assert not re.search(r"\d{2}|am\b|pm\b", " ".join(caller.last))
 

@@ -54,26 +54,26 @@ def test_yaml_that_does_not_parse_names_the_line(tmp_path):
 
 
 def test_more_than_four_options_is_refused(tmp_path):
-    path = broken(tmp_path, '      3: {say: "To hear about harassment, press 3.", go: harassment}',
-                  '      3: {say: "To hear about harassment, press 3.", go: harassment}\n'
-                  '      4: {say: "To hear about arrest, press 4.", go: arrest}\n'
-                  '      5: {say: "To hear about court, press 5.", go: court}')
+    path = broken(tmp_path, '      3: {say: "For harassment, press 3.", go: harassment}',
+                  '      3: {say: "For harassment, press 3.", go: harassment}\n'
+                  '      4: {say: "For arrest, press 4.", go: arrest}\n'
+                  '      5: {say: "For court, press 5.", go: court}')
     assert any("has 5 options; at most 4" in p for p in problems(path))
 
 
 def test_keys_must_be_numbered_without_gaps(tmp_path):
-    path = broken(tmp_path, '      3: {say: "To hear about harassment, press 3.", go: harassment}',
-                  '      4: {say: "To hear about harassment, press 4.", go: harassment}')
+    path = broken(tmp_path, '      3: {say: "For harassment, press 3.", go: harassment}',
+                  '      4: {say: "For harassment, press 4.", go: harassment}')
     [problem] = problems(path)
     assert "uses keys 1, 2, 4; number them 1, 2, 3 with no gaps" in problem
 
 
 def test_a_section_three_presses_deep_is_refused(tmp_path):
-    path = broken(tmp_path, '      3: {say: "To hear about harassment, press 3.", go: harassment}',
-                  '      3: {say: "To hear about more, press 3.", go: more}')
+    path = broken(tmp_path, '      3: {say: "For harassment, press 3.", go: harassment}',
+                  '      3: {say: "For more, press 3.", go: more}')
     text = path.read_text().replace(
         "# Sections:", "  more:\n    say: More.\n    options:\n"
-        '      1: {say: "To hear about harassment, press 1.", go: harassment}\n\n# Sections:')
+        '      1: {say: "For harassment, press 1.", go: harassment}\n\n# Sections:')
     path.write_text(text)
     [problem] = problems(path)
     assert problem.startswith(f"{path}:{line_of(path, '  harassment:')}:")

@@ -203,7 +203,7 @@ def test_absurd_counts_and_unknown_places_still_land_somewhere_useful(client):
             doc = wire.twiml(wire.post(client, "/voice/silence", {"node": "nowhere", "misses": misses}, []))
         assert not [r for r in records if r.levelno >= logging.ERROR], misses
         assert wire.keeps_going(doc)
-        assert "main menu." in wire.spoken(doc)
+        assert "main menu, for england and wales." in wire.spoken(doc)
         assert ("talk to a person, press 9 now" in wire.spoken(doc)) == offers_person_first, misses
 
 
@@ -334,7 +334,7 @@ def test_healthz_reports_content_and_audio_per_language_without_a_signature(app,
     content = app.extensions["ivr"].contents["en-GB"]
     prompts = len(content.prompts()) + len(derived_prompts(content, app.extensions["ivr"].settings))
     assert body["content"] == "loaded"
-    assert body["languages"]["en-GB"] == {"prompts": prompts, "audio_current": {"normal": 0}}
+    assert body["languages"]["en-GB"] == {"prompts": prompts, "audio_current": {"normal": 0, "slow": 0}}
     assert client.post("/healthz").status_code == 405
 
 

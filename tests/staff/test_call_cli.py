@@ -37,8 +37,8 @@ def test_a_scripted_call_prints_each_prompt_and_key_in_order():
     assert result.exit_code == 0, result.output
     out = lines(result)
     assert out[0].startswith("Line: This is Keeping Safe.")
-    assert out[1] == "Line: Main menu."
-    assert out[2] == "Line: To hear about calling the police, press 1."
+    assert out[1] == "Line: Main menu, for England and Wales."
+    assert out[2] == "Line: For calling the police, press 1."
     i = out.index("You press 3.")
     assert out[i + 1].startswith("Line: If your partner is arrested")
     assert out[out.index("You press #.") + 1].startswith("Line: If your partner is arrested")
@@ -50,7 +50,7 @@ def test_an_empty_key_or_wait_stays_silent_and_the_choices_come_again(keys):
     out = lines(ivr(f"ivr call --keys {keys}"))
     assert "(You stay silent.)" in out
     after = out[out.index("(You stay silent.)") + 1:]
-    assert after[:2] == ["Line: Calling the police.", "Line: To hear about calling nine nine nine, press 1."]
+    assert after[:2] == ["Line: Calling the police.", "Line: For nine nine nine, press 1."]
 
 
 def test_a_key_that_is_not_on_a_phone_is_refused_with_an_example():
@@ -80,7 +80,7 @@ def test_when_no_adviser_takes_the_call_the_caller_hears_the_helpline(phone):
     out = lines(ivr(f"ivr call --keys 9,2 --adviser {phone} {WEEKDAY_MORNING}", **OPEN))
     assert "Line: Sorry, no adviser could answer just now." in out
     assert any("The National Domestic Abuse Helpline" in line for line in out)
-    assert out[out.index("You press 2.") + 1] == "Line: Main menu."
+    assert out[out.index("You press 2.") + 1] == "Line: Main menu, for England and Wales."
     assert any(line.endswith("presses 2)") for line in out) == (phone == "declines")
 
 
@@ -88,7 +88,7 @@ def test_star_while_the_phones_ring_stops_waiting():
     out = lines(ivr(f"ivr call --keys 9,*,2 --adviser no-answer {WEEKDAY_MORNING}", **OPEN))
     assert out.index("(You hear ringing.)") < out.index("You press *.") < out.index("Line: You have stopped waiting.")
     assert any(line.endswith("stops ringing (cancelled))") for line in out)
-    assert out[out.index("You press 2.") + 1] == "Line: Main menu."
+    assert out[out.index("You press 2.") + 1] == "Line: Main menu, for England and Wales."
 
 
 def test_twilios_api_down_can_be_rehearsed():
@@ -183,7 +183,7 @@ def test_built_audio_is_shown_as_its_words_and_played(tmp_path, monkeypatch):
     shown = []
     caller.dial()
     Earpiece(shown.append, player=player).speak(caller)
-    assert shown[1] == "Line: Main menu."
+    assert shown[1] == "Line: Main menu, for England and Wales."
     assert played.read_text().splitlines()[1] == "https://audio.example.org/en-GB/normal/menu.main.mp3"
 
 
@@ -303,7 +303,7 @@ def test_in_a_terminal_a_key_cuts_the_speech_short_at_once_and_q_hangs_up_at_onc
         heard = terminal.wait_for("Line: Calling the police.")
         welcome = heard[heard.index("Line: This is"):heard.index("You press 1.")]
         assert welcome.rstrip().endswith("...") and "Main menu" not in welcome  # cut short, menu never said
-        terminal.wait_for("Line: To hear")
+        terminal.wait_for("Line: For nine nine nine")
         terminal.type("q")
         heard = terminal.wait_for("(You hang up.)")
         assert "harassment" not in heard.split("You press 1.")[1]  # the rest of the menu was never said
@@ -330,3 +330,38 @@ def test_audio_playing_stops_when_a_key_is_pressed(tmp_path):
     Earpiece(lambda line: None, player=player, keypad=keypad).speak(caller)
     assert played.read_text() == "start "  # stopped, not played to the end, and nothing after it
     assert keypad.next() == "1"
+
+
+def test_seven_slows_the_line_down_and_seven_again_brings_it_back():
+    out = lines(ivr("ivr call --keys 7,7"))
+    first = out.index("You press 7.")
+    assert out[first + 1] == "Line: Main menu, for England and Wales."
+    assert "Line: For the usual speed, press 7." in out[first:]
+    assert out[-4] == "Line: For slower speech, press 7."  # after the second 7
+
+
+def test_a_call_to_a_line_with_two_languages_starts_with_the_choice(tmp_path):
+    import shutil
+    from pathlib import Path
+    from ivr.settings import PACKAGE_DIR
+    folder = tmp_path / "guidance"
+    folder.mkdir()
+    shutil.copy(PACKAGE_DIR / "guidance" / "en-GB.yaml", folder)
+    shutil.copy(Path(__file__).resolve().parents[1] / "languages" / "qaa.yaml", folder)
+    out = lines(ivr("ivr call --keys 1,1", CONTENT_DIR=str(folder)))
+    assert out[:2] == ["Line: For English, stay on the line.", "Line: Fo Keshi, drik 1."]
+    assert out[out.index("You press 1.") + 1].startswith("Line: Dis es Kiping Saf.")
+    assert "Line: Kolen de polis." in out
+
+
+def test_a_timed_call_shows_when_each_prompt_starts_as_ivr_check_times_it():
+    from ivr.staff import callertime
+    out = lines(ivr("ivr call --keys 3 --timed"))
+    assert out[0].startswith("[  0.0 s] Line: This is Keeping Safe.")
+    welcome = float(out[1].split(" s]")[0].strip("[ "))
+    assert out[1].endswith("Line: Main menu, for England and Wales.")
+    assert welcome == pytest.approx(callertime.estimated_seconds(out[0].split("Line: ", 1)[1]), abs=0.05)
+    section = out[out.index("You press 3.") + 1]
+    assert "Line: If your partner is arrested, they will be taken to the police station." in section
+    assert 30 < float(section.split(" s]")[0].strip("[ ")) < callertime.SECTION_SECONDS
+    assert ivr("ivr call http://localhost:1 --keys 3 --timed").exit_code == 2  # in-process only

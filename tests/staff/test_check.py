@@ -21,7 +21,7 @@ def edited(tmp_path: Path, old: str, new: str) -> Path:
     text = SHIPPED.read_text(encoding="utf-8")
     assert old in text, old
     folder = tmp_path / "guidance"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "en-GB.yaml"
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     return path
@@ -47,7 +47,9 @@ def test_a_sentence_over_25_words_is_found_on_its_own_line(tmp_path):
     assert f"guidance/en-GB.yaml:{line_of(path, 'Bail means')}: error in section.arrest: " \
            "this sentence has 26 words" in result.output
     assert "Fix: split it into two sentences of 25 words or fewer" in result.output
-    assert "1 error, 1 warning. Fix the errors, then run `ivr check` again." in result.output
+    # Slowly, the longer section would now take over a minute: worth knowing, not an error.
+    assert "warning in section.arrest: at the slow speed, callers hear about 65 seconds" in result.output
+    assert "1 error, 2 warnings. Fix the errors, then run `ivr check` again." in result.output
 
 
 @pytest.mark.parametrize("sentences, average", [(["ten"] * 17, 17.0), (["ten"] * 15, None)])
@@ -80,15 +82,16 @@ def test_digits_and_abbreviations_are_found_on_their_line_with_the_words_to_use(
     assert result.exit_code == 1
     assert f":{line_of(path, new.splitlines()[0])}: error in " in result.output
     assert fix in result.output.split("Fix: ")[1]
-    assert result.output.count(": error in ") == 1  # only the change: "press 9" and the like are fine
+    # Only the change ("press 9" and the like are fine); 999 in digits is also missing from the welcome.
+    assert result.output.count(": error in ") == (2 if "999" in new else 1)
 
 
 @pytest.mark.parametrize("new, problem", [
-    ('"For arrest and bail, press 3."', "an option should read 'To ..., press 3.'"),
-    ('"To hear about arrest and bail, press 2."', "it says 'press 2' but it is key 3"),
+    ('"Press 3 for arrest and bail."', "a choice should say what it is, then '..., press 3.'"),
+    ('"For arrest and bail, press 2."', "it says 'press 2' but it is key 3"),
 ])
-def test_every_option_reads_to_then_press_its_own_key(tmp_path, new, problem):
-    path = edited(tmp_path, '"To hear about arrest and bail, press 3."', new)
+def test_every_option_says_what_it_is_then_press_its_own_key(tmp_path, new, problem):
+    path = edited(tmp_path, '"For arrest and bail, press 3."', new)
     result = ivr(f"ivr check {path}")
     assert f"en-GB.yaml:{line_of(path, new)}: error in menu.main.3: {problem}" in result.output
 
@@ -207,3 +210,93 @@ def test_audio_made_with_another_voice_of_the_same_engine_says_which_setting_to_
     (note,) = [line for line in result.output.splitlines() if line.startswith("Audio:")]
     assert "but PIPER_VOICE now gives the voice en_GB-alba-medium" in note
     assert note.endswith("To keep en_US-joe-medium, set PIPER_VOICE back to it in the .env file.")
+
+
+# -- Caller time, per-language rules and both speeds -----------------------------------------
+
+KESHI = Path(__file__).resolve().parents[1] / "languages" / "qaa.yaml"
+
+
+def test_a_welcome_pushed_over_twenty_seconds_is_a_warning_naming_the_target(tmp_path):
+    path = edited(tmp_path, "    You can hang up at any time.\n",
+                  "    You can hang up at any time, and you can call back whenever it is safe for you.\n")
+    result = ivr(f"ivr check {path}")
+    assert result.exit_code == 0, result.output  # a warning: the line still works
+    assert f"en-GB.yaml:{line_of(path, '  welcome: >-')}: warning in phrase.welcome: the welcome takes 23.7 " \
+           "seconds (estimated from the words)" in result.output
+    assert "Fix: keep it to 20 seconds" in result.output
+
+
+def test_a_longer_menu_pushes_the_sections_after_it_past_a_minute(tmp_path):
+    path = edited(tmp_path, '"For your local police team, press 2."',
+                  '"For your local police team, who work in the area where you live, press 2."')
+    result = ivr(f"ivr check {path}")
+    for section in ("emergency", "neighbourhood", "harassment"):
+        assert f"warning in section.{section}: this section starts 61.8 seconds into the call for a caller " \
+               "who waits for each menu (keys 1," in result.output
+    assert "shorten the welcome or the menus on the way (main, police)" in result.output
+    assert "section.arrest: this section starts" not in result.output
+
+
+def test_the_999_advice_must_come_early_and_in_the_welcome(tmp_path):
+    late = edited(tmp_path, "    If you are in danger, hang up and call nine nine nine.\n", "")
+    late.write_text(late.read_text().replace("    For slower speech, press 7.\n",
+                                             "    For slower speech, press 7.\n"
+                                             "    If you are in danger, hang up and call nine nine nine.\n", 1))
+    assert "the 999 advice starts 13.5 seconds into the call" in ivr(f"ivr check {late}").output
+    gone = edited(tmp_path / "2", "hang up and call nine nine nine.\n    You can", "hang up.\n    You can")
+    result = ivr(f"ivr check {gone}")
+    assert result.exit_code == 1
+    assert "error in phrase.welcome: the welcome does not tell callers to call nine nine nine" in result.output
+
+
+def test_a_translation_is_checked_by_its_own_rules_and_number_words(tmp_path):
+    path = tmp_path / "qaa.yaml"
+    text = KESHI.read_text()
+    path.write_text(text.replace("Dei mus stai awai from yu.",  # 21 words: over Keshi's 20
+                                 "Dei mus stai awai from yu " + "an " * 14 + "yu.")
+                    .replace("Fo bak, drik star.", "Fo bak, press 5.").replace("kol nin nin nin an stai", "kol 999 an stai"))
+    result = ivr(f"ivr check {path}")
+    assert "error in section.arrest: this sentence has 21 words" in result.output
+    assert "Fix: split it into two sentences of 20 words or fewer" in result.output
+    assert "error in adviser.emergency: '999' is written in digits" in result.output
+    assert "like 'nin nin nin'" in result.output and "only 'drik' and one key may use a digit" in result.output
+    assert "error in phrase.back: '5' is written in digits" in result.output  # "press" is not Keshi
+    assert "phrase.adviser" not in result.output  # "drik 9" is
+
+
+def test_a_translation_nobody_reviewed_is_a_warning_that_callers_will_not_hear_it(tmp_path):
+    path = tmp_path / "qaa.yaml"
+    path.write_text("\n".join(r for r in KESHI.read_text().splitlines() if "reviewed_" not in r))
+    result = ivr(f"ivr check {path}")
+    assert "warning: Keshi is not offered to callers: no review by a qualified translator is recorded" \
+        in result.output
+    assert "warning in say: prompts without audio would be read by a en-US voice, not a qaa one" in result.output
+
+
+def test_a_basic_twilio_voice_cannot_slow_down(tmp_path):
+    path = edited(tmp_path, "voice: Polly.Amy", "voice: alice")
+    assert "warning in say: Twilio's 'alice' voice cannot speak more slowly" in ivr(f"ivr check {path}").output
+
+
+def test_with_a_second_language_the_choice_is_timed_too(tmp_path):
+    folder = edited(tmp_path, "name: English", "name: English").parent
+    (folder / "qaa.yaml").write_text(KESHI.read_text())
+    result = ivr(f"ivr check {folder}")
+    assert "2 files checked" in result.output
+    assert "en-GB.yaml:" in result.output and "the 999 advice starts 9.8 seconds into the call" in result.output
+
+
+class UsualSpeedBuilt(NoAudio):
+    def status(self, language, rate, prompt):
+        return "current" if rate == "normal" else "missing"
+
+    def duration(self, language, rate, prompt):
+        return 3.0 if rate == "normal" else None
+
+
+def test_audio_missing_at_the_slow_speed_is_a_warning_of_its_own(monkeypatch):
+    monkeypatch.setattr(check, "line_audio", lambda settings: UsualSpeedBuilt())
+    result = ivr("ivr check")
+    assert "warning: no audio is built yet for en-GB at the slow speed" in result.output
+    assert "0 errors, 1 warning" in result.output

@@ -46,7 +46,7 @@ MISTAKES = [
     ("left out a closing bracket", change(r'(\{say: "[^"]*", go: \w+)\}', r"\1", nth=1), "}"),
     ("left out a comma", change(r'(\{say: "[^"]*"), (go:)', r"\1 \2", nth=2), "comma"),
     ("left out the space after a colon", change(r"^(  \w+): ([A-Z])", r"\1:\2", nth=3), "space after the colon"),
-    ("quoted a word inside quoted words", change(r'(say: "To hear about )(\w+)', r'\1"\2"'), "quote"),
+    ("quoted a word inside quoted words", change(r'(say: "For )(\w+)', r'\1"\2"'), "quote"),
     ("wrote an apostrophe inside single quotes", change(r"(title: )(.+)$", r"\1'It's \2'", nth=1),
      "apostrophe twice"),
     ("quoted only the first words", change(r"^(  \w+: )(\w+ \w+)( [^\"{>\n]+)$", r'\1"\2"\3', nth=4),

@@ -45,7 +45,8 @@ def test_the_terminal_the_csv_and_the_page_show_the_same_right_figures(calls_mad
     totals, by_day, grids = shown[0]
     assert totals[("Calls", "Calls started")] == 4
     assert totals[("Call length", "1 to 3 minutes")] == 3
-    assert totals[("Menus reached", "Main menu")] == 3 * 2 + 1
+    assert totals[("Menus reached", "Main menu, for England and Wales")] == 3 * 2 + 1
+    assert totals[("Languages chosen", "en-GB")] == 4
     assert totals[("Menus reached", "Calling the police")] == 6
     assert totals[("Sections reached", "Your local police team")] == 3
     assert totals[("Sections reached", "Arrest and bail")] == 3

@@ -42,7 +42,7 @@ def test_the_svg_is_well_formed_and_names_every_menu_section_and_shared_key(ship
         assert section.title in text, section.title
     for menu in shipped.menus.values():
         assert menu.say.rstrip(".") in text
-    for words in ["9 or 0 an adviser", "star back one level", "hash hear again", "8 main menu",
+    for words in ["9 or 0 an adviser", "star back one level", "hash hear again", "8 main menu", "7 slower speech",
                   "Key 9 or 0, from anywhere", "key 1: try again"]:
         assert words in re.sub(r"\s+", " ", text), words
 
@@ -63,13 +63,32 @@ def test_the_mermaid_text_has_every_key_of_every_menu(shipped):
 
 class BuiltAudio(NoAudio):
     def duration(self, language, rate, prompt):
-        return 42.4 if prompt.id == "section.arrest" else 3.0
+        return (42.4 if prompt.id == "section.arrest" else 3.0) * (1.3 if rate == "slow" else 1)
 
 
-def test_lengths_in_seconds_appear_once_audio_is_built(shipped):
-    assert "Arrest and bail (42 s)" in flowmap.mermaid(flowgraph.build(shipped, BuiltAudio()))
-    assert "Main menu (15 s)" in flowmap.mermaid(flowgraph.build(shipped, BuiltAudio()))  # 1 + 4 options
+class UsualSpeedOnly(BuiltAudio):
+    def duration(self, language, rate, prompt):
+        return super().duration(language, rate, prompt) if rate == "normal" else None
+
+
+def test_lengths_in_seconds_at_each_speed_appear_once_audio_is_built(shipped):
+    assert "Arrest and bail (42 s, slow 55 s)" in flowmap.mermaid(flowgraph.build(shipped, BuiltAudio()))
+    assert "Main menu, for England and Wales (15 s, slow 20 s)" in flowmap.mermaid(
+        flowgraph.build(shipped, BuiltAudio()))  # 1 + 4 options
+    assert "Arrest and bail (42 s)" in flowmap.mermaid(flowgraph.build(shipped, UsualSpeedOnly()))
     assert " s)" not in flowmap.mermaid(flowgraph.build(shipped, NoAudio()))
+
+
+def test_a_line_with_several_languages_starts_with_the_choice(tmp_path):
+    folder = tmp_path / "guidance"
+    folder.mkdir()
+    (folder / "en-GB.yaml").write_text(SHIPPED.read_text())
+    (folder / "qaa.yaml").write_text((REPO / "tests" / "languages" / "qaa.yaml").read_text())
+    assert ivr("ivr map", CONTENT_DIR=str(folder)).exit_code == 0
+    assert 'call(["A call starts: a choice of language (English, Keshi), then the safety message"])' \
+        in Path("call-flow.mmd").read_text()
+    ivr("ivr map --language qaa", CONTENT_DIR=str(folder))
+    assert "Kolen de polis" in Path("call-flow.mmd").read_text()
 
 
 def test_the_readme_map_is_replaced_between_its_markers_and_the_rest_kept(tmp_path):
@@ -93,4 +112,4 @@ def test_an_edited_title_changes_the_map(tmp_path):
 
 def test_the_map_measures_audio_built_by_the_offline_voice_whatever_the_engine_setting(built_audio):
     assert ivr("ivr map", AUDIO_DIR=str(built_audio)).exit_code == 0
-    assert re.search(r"Arrest and bail \(\d+ s\)", Path("call-flow.mmd").read_text())
+    assert re.search(r"Arrest and bail \(\d+ s, slow \d+ s\)", Path("call-flow.mmd").read_text())

@@ -82,3 +82,11 @@ def test_the_helpline_sentence_made_from_the_setting_passes_the_listening_rules(
     shipped = content.load(PACKAGE_DIR / "guidance" / "en-GB.yaml")
     heard = adviser.helpline_prompt(shipped, from_env({"HELPLINE_NUMBER": number})).text
     assert rules(heard) == [], heard
+
+
+@given(words, st.integers(1, 4))
+def test_a_choice_says_what_it_is_then_the_key_in_its_own_languages_word(text, key):
+    assert listening.option_form(f"For {text}, press {key}.", str(key)) == []
+    assert listening.option_form(f"Fo {text}, drik {key}.", str(key), press="drik") == []
+    assert listening.option_form(f"Press {key} for {text}.", str(key))  # the key first: hard to follow
+    assert listening.option_form(f"For {text}, press {key}.", str(key), press="drik")

@@ -93,18 +93,22 @@ def test_the_guide_followed_step_by_step_gives_no_false_warning(copy, caplog):
         out = result.output
         assert result.exit_code == 0, f"{command}\n{out}"
         if command == "scripts/ivr check" and checks == 0:  # before the audio is rebuilt
-            (warning,) = re.findall(r"^\S+:\d+: warning.*\n    Fix: .*\n", out, re.M)
-            assert f"warning in {edited}: this prompt has audio made from older words" in warning, out
-            assert "(1 file checked; 0 errors, 1 warning)" in out
-            out = out.replace(warning, "").replace("1 warning", "")
+            warnings = re.findall(r"^\S+:\d+: warning.*\n    Fix: .*\n", out, re.M)
+            assert len(warnings) == 2, out  # one at each speed
+            for warning in warnings:
+                assert f"warning in {edited}: this prompt has audio made from older words" in warning, out
+                out = out.replace(warning, "")
+            assert "(1 file checked; 0 errors, 2 warnings)" in out
+            out = out.replace("2 warnings", "")
         checks += command == "scripts/ivr check"
-        said_by_the_tool = "\n".join(line for line in out.splitlines() if not line.startswith(("Line:", "Adviser's")))
+        untimed = (re.sub(r"^\[\s*[\d.]+ s\] ", "", line) for line in out.splitlines())  # --timed's "[ 2.1 s] "
+        said_by_the_tool = "\n".join(line for line in untimed if not line.startswith(("Line:", "Adviser's")))
         if "--api down" in command:  # the guide's rehearsal of Twilio failing: "cannot be reached" is the point
             assert "Twilio's API cannot be reached" in said_by_the_tool, out
             said_by_the_tool = said_by_the_tool.replace("Twilio's API cannot be reached", "")
         assert not FALSE_ALARMS.search(said_by_the_tool), f"{command}\n{out}"
         if command == "scripts/ivr build-audio":
-            assert f"built 1, reused {prompts - 1}, failed 0" in out
+            assert f"built 2, reused {2 * prompts - 2}, failed 0" in out  # the edited sentence, at each speed
         if command == "scripts/ivr check" and checks == 2:
             assert "The content is ready for callers (1 file checked; 0 errors, 0 warnings)." in out
         if command == "scripts/ivr call --keys 1,3,#":
@@ -114,7 +118,8 @@ def test_the_guide_followed_step_by_step_gives_no_false_warning(copy, caplog):
             assert "Our advisers cannot take calls right now." not in out
         if command.startswith("scripts/ivr map"):
             assert (copy / "call-flow.svg").exists()
-            assert re.search(r"Main menu \(\d+ s\)", (copy / "call-flow.mmd").read_text())  # measured audio
+            assert re.search(r"Main menu, for England and Wales \(\d+ s, slow \d+ s\)",
+                             (copy / "call-flow.mmd").read_text())  # measured audio, at each speed
         if command == "scripts/ivr number":
             assert f"Done: calls to {NUMBER} now go to {BASE}/voice." in out
     assert checks == 2
@@ -122,7 +127,7 @@ def test_the_guide_followed_step_by_step_gives_no_false_warning(copy, caplog):
     from ivr import create_app
     with caplog.at_level(logging.INFO, logger="ivr.audio"):
         create_app()
-    assert f"audio: all {prompts} prompts have current audio" in caplog.text
+    assert f"audio: all {2 * prompts} prompts have current audio" in caplog.text  # at each speed
 
 
 def test_the_example_check_finding_is_what_ivr_check_says(copy):

@@ -113,7 +113,7 @@ def test_the_greeting_really_plays_and_key_1_stops_it_for_the_menu_of_1(phone):
     time.sleep(0.4)
     assert phone.audio()["time"] > first + 0.2  # the recording is playing, not stuck
     assert phone.caption() == WORDS["phrase.welcome"]
-    assert phone.where() == "Main menu"
+    assert phone.where() == "Main menu, for England and Wales"
     phone.press("1")
     phone.until(lambda: phone.audio()["file"].startswith("en-GB.normal.menu.police."), timeout=1.5)
     assert phone.caption() == WORDS["menu.police"] == "Calling the police."
@@ -130,7 +130,7 @@ def test_six_seconds_of_silence_does_what_the_line_does_the_choices_again(phone)
     assert time.monotonic() - quiet > 5.5
     heard = phone.transcript()
     assert heard.count(WORDS["menu.main"]) == 2 and heard.count(WORDS["phrase.welcome"]) == 1
-    assert phone.where() == "Main menu"
+    assert phone.where() == "Main menu, for England and Wales"
 
 
 def test_hash_hears_it_again_and_star_goes_back(phone):
@@ -142,7 +142,7 @@ def test_hash_hears_it_again_and_star_goes_back(phone):
     assert phone.where() == "Calling the police"
     phone.press("*")
     phone.until(lambda: phone.caption() == WORDS["menu.main"])
-    assert phone.where() == "Main menu"
+    assert phone.where() == "Main menu, for England and Wales"
     assert phone.transcript()[-3:] == ["Calling the police.", "star", WORDS["menu.main"]]
 
 
@@ -185,7 +185,7 @@ def test_9_offers_the_adviser_outcomes_and_each_says_what_the_line_says(phone, o
         phone.until(lambda: phone.state() == "ended")  # goodbye, then the line hangs up
         assert phone.where() == "The call has ended"
     else:
-        assert phone.where() in ("No adviser could answer", "Main menu")
+        assert phone.where() in ("No adviser could answer", "Main menu, for England and Wales")
 
 
 def test_a_prompt_with_no_recording_is_said_by_the_browser_and_marked(phone):
