@@ -197,6 +197,16 @@ def test_hanging_up_while_it_rings_stops_every_phone(line):
     assert {leg.status for leg in page.side.board.legs()} == {"canceled"}
 
 
+def test_hanging_up_while_talking_ends_the_advisers_call_too(line):
+    page = line()
+    page.press_9("answered")
+    assert page.hear_pages()["state"] == "talking"
+    standing = page.ask("hang-up")
+    assert standing["fields"]["QueueResult"] == "bridged" and standing["fields"]["CallStatus"] == "completed"
+    page.out_of_the_queue(standing)
+    assert page.caller.ended and page.side.board.legs("+442079460999")[0].status == "completed"
+
+
 def test_the_board_moves_with_the_preview_clock_only_when_asked_and_skip_moves_on(preview):
     ticks = Ticks()
     app = preview(ADVISER_HOURS="Mon-Sun 00:00-24:00", PREVIEW_SECONDS=ticks)  # the line's clock: the preview's

@@ -156,7 +156,8 @@ EXPECTED = {  # what the line says first once the wait is over, and what the adv
                                                "Adviser 1's phone hears: “No key was pressed. Goodbye.”"]),
     "busy": (WORDS["adviser.no_answer"], ["Adviser 1's phone is busy.", "Adviser 2's phone is busy."]),
     "switched-off": (WORDS["adviser.no_answer"], ["Adviser 2's phone is answered by its voicemail."]),
-    "twilio-down": (WORDS["adviser.no_answer"], ["The line asks Twilio to ring a phone: Twilio's API cannot be reached."]),
+    "twilio-down": (WORDS["adviser.no_answer"],
+                    ["The line asks Twilio to ring a phone: Twilio's API cannot be reached."]),
     "out-of-hours": (WORDS["adviser.closed"], []),
 }
 
@@ -177,7 +178,8 @@ def wait_in_the_queue(phone: Phone, until, timeout: float = 30) -> None:
     ends = time.monotonic() + timeout
     while not until():
         assert time.monotonic() < ends, phone.transcript()
-        phone.js("const a = document.getElementById('line-audio'); if (!a.paused && a.duration) a.currentTime = a.duration;"
+        phone.js("const a = document.getElementById('line-audio');"
+                 "if (!a.paused && a.duration) a.currentTime = a.duration;"  # as if each page were heard
                  "const skip = document.getElementById('skip'); if (!skip.hidden) skip.click();")
         time.sleep(0.2)
 
