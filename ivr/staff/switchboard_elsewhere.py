@@ -6,8 +6,9 @@ That player does what Twilio does on the caller's side: it requests each wait pa
 <Enqueue action> once the wait is over. The board does the rest, as for its own callers: the
 caller's place in the queue, the advisers' calls the line asks for, an adviser's <Dial><Queue>
 taking the caller (with the <Queue url> request Twilio makes for it), the conversation, and how
-the wait ends. So the board never requests a wait page or the action for such a caller: it keeps
-the fields Twilio would send with them (`standing`), for the player to send.
+the wait ends. So the board never requests a wait page for such a caller, nor the action while
+the caller is there to hear it: it keeps the fields Twilio would send with them (`standing`), for
+the player to send. Once the caller has hung up (`hang_up`), the board requests the action itself.
 """
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ class Elsewhere:
 
     def post(self, url: str, **fields) -> ET.Element | None:
         if url == self.action:
-            self.result = fields  # QueueResult and the rest: the player requests the action
-            return None
+            self.result = fields  # QueueResult and the rest: the player requests the action...
+            # ...unless the caller has hung up: then Twilio requests it, and nobody hears the answer.
+            return self.send(url, fields) if self.ended else None
         if url == self.wait_url:
             return None  # the player requests the wait pages and plays them
         # A document for this caller that Twilio plays before a join; the line sends none to say.

@@ -15,6 +15,7 @@ import pytest
 
 from ivr import create_app
 from ivr.settings import UK
+from ivr.store import waits
 from ivr.web import adviser_side
 from ..caller import Caller
 from ..conftest import settings
@@ -186,15 +187,15 @@ def test_star_while_it_rings_stops_waiting_and_every_phone_stops_ringing(line):
     assert {leg.status for leg in page.side.board.legs()} == {"canceled"}
 
 
-def test_hanging_up_while_it_rings_stops_every_phone(line):
+def test_hanging_up_while_it_rings_stops_every_phone_and_the_wait_is_gone(line):
     page = line()
     page.press_9("no-answer")
     page.ticks.now += PAGE_SECONDS
     page.ask("look")
-    standing = page.ask("hang-up")
+    standing = page.ask("hang-up")  # all the page sends: Twilio (the board) tells the line itself
     assert standing["fields"]["QueueResult"] == "hangup" and standing["fields"]["CallStatus"] == "completed"
-    page.out_of_the_queue(standing)
     assert {leg.status for leg in page.side.board.legs()} == {"canceled"}
+    assert waits.read(page.app.extensions["ivr"].database, page.enqueue.text) is None
 
 
 def test_hanging_up_while_talking_ends_the_advisers_call_too(line):
@@ -203,8 +204,7 @@ def test_hanging_up_while_talking_ends_the_advisers_call_too(line):
     assert page.hear_pages()["state"] == "talking"
     standing = page.ask("hang-up")
     assert standing["fields"]["QueueResult"] == "bridged" and standing["fields"]["CallStatus"] == "completed"
-    page.out_of_the_queue(standing)
-    assert page.caller.ended and page.side.board.legs("+442079460999")[0].status == "completed"
+    assert page.side.board.legs("+442079460999")[0].status == "completed"
 
 
 def test_the_board_moves_with_the_preview_clock_only_when_asked_and_skip_moves_on(preview):

@@ -273,15 +273,6 @@
     return wait.action ? { ...wait.action, params: wait.standing.fields } : null;
   }
 
-  function hangUpWaiting(c, wait) {
-    // The caller hangs up in the queue: Twilio requests the action (QueueResult=hangup, or bridged
-    // after a conversation), so the line can stop the advisers' phones; it ignores the answer.
-    return askQueue(c, "hang-up").then((standing) => {
-      if (standing.state === "over" && wait.action) return fetchTwiml(c, { ...wait.action, params: standing.fields });
-      return null;
-    });
-  }
-
   async function run(doc, base, c) {
     // Where the caller is: the place the document's keypad (or ringing) belongs to.
     const keypad = doc.querySelector("Response > Gather");
@@ -327,7 +318,8 @@
   // -- The call -----------------------------------------------------------------------------------
 
   function post(url, body, headers) {
-    return fetch(url, { method: "POST", body, headers, credentials: "same-origin" });
+    // keepalive: a hang-up sent as the page closes still arrives.
+    return fetch(url, { method: "POST", body, headers, credentials: "same-origin", keepalive: true });
   }
 
   function twilioFields(c, extra) {
@@ -410,7 +402,9 @@
     audio.pause();
     if ("speechSynthesis" in window) speechSynthesis.cancel();
     if (message) show(message, "adviser-side");
-    const told = c.wait ? hangUpWaiting(c, c.wait).catch(() => {}) : Promise.resolve();
+    // Hung up while waiting: Twilio takes the call out of its queue and requests the action
+    // (QueueResult=hangup), so the line stops the advisers' phones; here, the advisers' side does.
+    const told = c.wait ? askQueue(c, "hang-up").catch(() => {}) : Promise.resolve();
     // Twilio tells the status callback how the call ended; the line logs only that.
     told.then(() => post(phone.dataset.status, twilioFields(c, { CallStatus: "completed" }))).catch(() => {});
     setState("ended");
@@ -437,6 +431,7 @@
 
   ui.call.addEventListener("click", startCall);
   ui.hangup.addEventListener("click", () => call && endCall(call, "You hung up."));
+  window.addEventListener("pagehide", () => call && endCall(call, null)); // closing the page hangs up
   ui.keys.forEach((k) => k.addEventListener("click", () => press(k.dataset.key)));
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
