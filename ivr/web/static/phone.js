@@ -204,6 +204,10 @@
     // What the advisers' side says of the wait: what happened there, and how the wait stands.
     if (c.ended) return standing;
     standing.events.forEach((text) => show(text, "adviser-side"));
+    const STATES = ["waiting", "joining", "talking", "over"];
+    if (wait.standing && STATES.indexOf(standing.state) < STATES.indexOf(wait.standing.state)) {
+      return standing; // an answer overtaken by a later one: a wait never goes back
+    }
     wait.standing = standing;
     const bridged = standing.state === "talking" || standing.fields.QueueResult === "bridged";
     if (standing.state === "joining" || bridged) wait.joined = true;
