@@ -19,11 +19,12 @@ switchboard_api.py, and a caller whose documents another player follows (the bro
 switchboard_elsewhere.py. Behaviour follows Twilio's documentation: <Number> ("up to ten ... the
 first call to pick up is connected to the current call and the rest are hung up"), <Enqueue>
 (waitUrl re-requested whenever its document runs out; the action requested at once after <Leave>,
-after the bridged parties disconnect when dequeued by <Dial>), <Queue> ("if the queue is empty, Dial will wait ... if the queue does not exist, Dial will
-post an error status"), the Calls resource (Timeout, StatusCallbackEvent, "canceled will attempt
-to hang up calls that are queued or ringing", "no status callbacks are fired" for a call cancelled
-while queued, "completed will attempt to hang up a call even if it's already in progress") and the
-Queue resource ("remove an empty queue").
+after the bridged parties disconnect when dequeued by <Dial>), <Queue> ("if the queue is empty,
+Dial will wait ... if the queue does not exist, Dial will post an error status"), the Calls
+resource (Timeout, StatusCallbackEvent, "canceled will attempt to hang up calls that are queued or
+ringing", "no status callbacks are fired" for a call cancelled while queued, "completed will
+attempt to hang up a call even if it's already in progress") and the Queue resource ("remove an
+empty queue").
 """
 from __future__ import annotations
 
