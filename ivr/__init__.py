@@ -55,21 +55,29 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(audio_files.bp)
-    clock = test_config.get("CLOCK")
+    twilio = {"clock": test_config.get("CLOCK"), "http_client": test_config.get("TWILIO_HTTP_CLIENT"),
+              "background": test_config.get("BACKGROUND")}
     if settings.preview:  # first: in the preview, anything not from this computer is refused outright
-        clock = preview_app(app, settings, clock)
+        settings, twilio = preview_app(app, settings, twilio, test_config.get("PREVIEW_SECONDS"))
     # Every other page, whoever adds it, is for signed-in staff only (ivr/web/__init__.py says how).
     web.init_app(app, settings, line_blueprints=(webhooks.bp, health.bp, audio_files.bp))
     app.register_blueprint(figures_page.bp)  # the usage figures, for signed-in staff
     webhooks.init_app(app)
-    app.extensions["ivr"] = service.service(app, settings, contents, clock, audio, database,
-                                            test_config.get("TWILIO_HTTP_CLIENT"), test_config.get("BACKGROUND"),
-                                            figures)
+    app.extensions["ivr"] = service.service(app, settings, contents, twilio["clock"], audio, database,
+                                            twilio["http_client"], twilio["background"], figures)
+    if "advisers_side" in app.extensions:  # the preview's Twilio rings the line it now serves
+        app.extensions["advisers_side"].board.connect(app.test_client())
     return app
 
 
-def preview_app(app: Flask, settings, clock):
-    """The local preview: this computer only, the browser phone at /, and the adviser side's clock."""
+def preview_app(app: Flask, settings, twilio: dict, seconds=None):
+    """The local preview: this computer only, the browser phone at /, the adviser side's clock,
+    and Twilio's part played by a switchboard (ivr/staff/switchboard.py), so nothing the line
+    asks of Twilio ever leaves this computer. A tool that brings its own stand-in (`ivr call`)
+    keeps it."""
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
     from flask import abort, request
 
     from . import local
@@ -83,4 +91,14 @@ def preview_app(app: Flask, settings, clock):
             abort(403)
 
     app.register_blueprint(phone.bp)
-    return adviser_side.clock(settings, clock)
+    key = {}
+    if twilio["http_client"] is None:
+        from .staff.switchboard import Switchboard  # the factory ties the parts: web never imports staff
+
+        board = Switchboard.for_preview(start=datetime.now(timezone.utc))
+        side = app.extensions["advisers_side"] = adviser_side.AdvisersSide(board, settings.advisers, seconds)
+        config = board.preview_config()  # an API key of the board's own: nothing real accepts it
+        key = {"account_sid": config["TWILIO_ACCOUNT_SID"], "api_key": config["TWILIO_API_KEY"],
+               "api_secret": config["TWILIO_API_SECRET"]}
+        twilio = {"clock": twilio["clock"] or side.now, "http_client": board, "background": side.background}
+    return replace(settings, **key), {**twilio, "clock": adviser_side.clock(settings, twilio["clock"])}

@@ -31,7 +31,7 @@ def main(env_file: str | None):
 @main.command()
 @click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Address and port to listen on.")
 @click.option("--workers", type=int, default=None, show_default="WEB_CONCURRENCY, else one per core",
-              help="Worker processes.")
+              help="Worker processes (the local preview always runs one).")
 def serve(bind: str, workers: int | None):
     """Start the line with gunicorn, a production web server.
 
@@ -57,6 +57,7 @@ def serve(bind: str, workers: int | None):
         sys.exit(2)
     if settings.preview:
         click.echo(preview.welcome(bind))
+        workers = 1  # the preview's stand-in for Twilio (its switchboard) lives in one worker's memory
     # Timeouts, preloading and logging (no access log, no bodies) are in ivr/serve/gunicorn_conf.py.
     sys.stdout.flush()  # what was said must not vanish with this process image
     sys.stderr.flush()

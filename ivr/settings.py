@@ -136,8 +136,9 @@ def parse_hours(value: str, problems: list[str]) -> tuple[Opening, ...]:
 
 DEFAULT_DATABASE = PACKAGE_DIR.parent / "instance" / "line.sqlite3"
 # Numbers from Ofcom's range for drama (020 7946 0xxx), never a real phone: the local preview's
-# stand-in adviser and own number when none are set.
-PREVIEW_ADVISER = "+442079460999"
+# stand-in advisers (two, so one can be switched off while the other answers) and own number
+# when none are set.
+PREVIEW_ADVISERS = ("+442079460999", "+442079460998")
 PREVIEW_SERVICE_NUMBER = "+442079460001"
 
 
@@ -226,8 +227,8 @@ def from_env(env: Mapping[str, str]) -> Settings:
         problems.append("SERVICE_NUMBER: needed whenever ADVISER_NUMBERS is set, even in the local preview; "
                         "without it an adviser's phone would show the caller's own number")
     if preview and not advisers:
-        # The preview rings nobody (it has no Twilio account), so a stand-in lets option 9 be heard.
-        advisers, service = (PREVIEW_ADVISER,), service or PREVIEW_SERVICE_NUMBER
+        # The preview rings nobody (it has no Twilio account), so stand-ins let option 9 be heard.
+        advisers, service = PREVIEW_ADVISERS, service or PREVIEW_SERVICE_NUMBER
     hours = parse_hours(get("ADVISER_HOURS", "Mon-Fri 09:00-17:00"), problems)
     helpline = get("HELPLINE_NUMBER") or "0808 2000 247"  # left empty: the national helpline
     if helpline:

@@ -174,7 +174,7 @@ def test_a_missing_env_file_is_named(folders, tmp_path):
 
 
 ROOT = Path(__file__).resolve().parent.parent
-NOT_SETTINGS = {"CLOCK", "BACKGROUND", "TWILIO_HTTP_CLIENT", "FIGURES", "FIGURES_SECONDS",  # hooks into create_app
+NOT_SETTINGS = {"CLOCK", "BACKGROUND", "TWILIO_HTTP_CLIENT", "PREVIEW_SECONDS", "FIGURES", "FIGURES_SECONDS",  # tests' hooks into create_app
                 "CONTENT_LENGTH", "CONTENT_TYPE", "PATH_INFO", "REQUEST_METHOD"}  # WSGI
 
 

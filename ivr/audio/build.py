@@ -134,9 +134,9 @@ def build(contents: Mapping[str, Content], settings: Settings, engine: engines.E
             # Only a build that changed something tidies up: a rebuild with nothing to do writes
             # and deletes nothing, so it never races a reader of the folder.
             summary.removed = remove_unused(folder, new, old)
+        tones.build(folder)  # the ringback: not speech, so not in the manifest (ivr/audio/tones.py)
         browser_copies.update(folder, new)  # the browser phone's copies (ivr/audio/browser_copies.py)
         write_fallback(folder, contents, settings)
-        tones.build(folder)  # the ringback: not speech, so not in the manifest (ivr/audio/tones.py)
     summary.seconds = time.monotonic() - started
     return summary
 

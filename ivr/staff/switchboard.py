@@ -15,15 +15,16 @@ test (or `ivr call`, or a browser preview) can say "adviser A's phone is off, B 
 
 The interface is small: `script()` what each adviser's phone does (phones.py), `advance()` (or
 `settle()`) the clock, and read `happened` (or `report()`) for what happened; the REST API is in
-switchboard_api.py. Behaviour follows Twilio's
-documentation: <Number> ("up to ten ... the first call to pick up is connected to the current call
-and the rest are hung up"), <Enqueue> (waitUrl re-requested whenever its document runs out; the
-action requested at once after <Leave>, after the bridged parties disconnect when dequeued by
-<Dial>), <Queue> ("if the queue is empty, Dial will wait ... if the queue does not exist, Dial will
-post an error status"), the Calls resource (Timeout, StatusCallbackEvent, "canceled will attempt
-to hang up calls that are queued or ringing", "no status callbacks are fired" for a call cancelled
-while queued, "completed will attempt to hang up a call even if it's already in progress") and the
-Queue resource ("remove an empty queue").
+switchboard_api.py, and a caller whose documents another player follows (the browser phone) in
+switchboard_elsewhere.py. Behaviour follows Twilio's documentation: <Number> ("up to ten ... the
+first call to pick up is connected to the current call and the rest are hung up"), <Enqueue>
+(waitUrl re-requested whenever its document runs out; the action requested at once after <Leave>,
+after the bridged parties disconnect when dequeued by <Dial>), <Queue> ("if the queue is empty,
+Dial will wait ... if the queue does not exist, Dial will post an error status"), the Calls
+resource (Timeout, StatusCallbackEvent, "canceled will attempt to hang up calls that are queued or
+ringing", "no status callbacks are fired" for a call cancelled while queued, "completed will
+attempt to hang up a call even if it's already in progress") and the Queue resource ("remove an
+empty queue").
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ import heapq
 import itertools
 import logging
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 from urllib.parse import urlsplit
@@ -43,6 +44,7 @@ from ..line.ringing import API_TIMEOUT_SECONDS
 from .phone import SERVICE, Caller, app_lookup, check_attributes
 from .phones import Phone, parse_phone
 from .switchboard_api import RestAPI
+from .switchboard_elsewhere import CallersElsewhere
 
 ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "stand-in-token"
@@ -94,7 +96,7 @@ class Queue:
     max_size: int = 1000
 
 
-class Switchboard(RestAPI):
+class Switchboard(RestAPI, CallersElsewhere):
     """See the module docstring. `client` is what webhooks are POSTed to (a Flask test client,
     `phone.Remote`, or anything with the same `post(path, data=, headers=)`)."""
 
@@ -130,9 +132,11 @@ class Switchboard(RestAPI):
         self.client, self.lookup = client, app_lookup(client)
         return self
 
-    def script(self, number: str, phone: Phone | str, name: str = "") -> None:
-        """What `number`'s phone does whenever it rings (unscripted phones ring out unanswered)."""
-        self.phones[number] = parse_phone(phone) if isinstance(phone, str) else phone
+    def script(self, number: str, phone: Phone | str, name: str = "", talks: float | None = None) -> None:
+        """What `number`'s phone does whenever it rings (unscripted phones ring out unanswered);
+        `talks`: seconds the adviser talks before hanging up, if not the behaviour's own."""
+        phone = parse_phone(phone) if isinstance(phone, str) else phone
+        self.phones[number] = phone if talks is None else replace(phone, talks=talks)
         self.names[number] = name or self.names.get(number) or f"adviser {len(self.names) + 1}"
 
     def caller(self, **fields) -> Caller:
@@ -551,13 +555,17 @@ class Switchboard(RestAPI):
             if call.context in ("queue", "bridging"):
                 call.caller.ended = False  # a wait page, <Leave> or <Queue url> is not the end of the call
             return doc
+        self.webhooks += 1
+        return self._send(call, url, twiml, **fields)
+
+    def _send(self, call: Call, url: str, twiml: bool = True, **fields) -> ET.Element | None:
+        """POST `url` to the line for `call`, signed, as Twilio does; the TwiML it answers, if asked."""
         data = {"CallSid": call.sid, "AccountSid": self.account_sid, "From": call.from_, "To": call.to,
                 "Caller": call.from_, "Called": call.to, "CallStatus": call.status, "ApiVersion": "2010-04-01",
                 "Direction": call.direction, **({"ParentCallSid": call.parent.sid} if call.parent else {}), **fields}
         if not url.startswith("http"):
             url = self.base_url + url
         signature = RequestValidator(self.auth_token).compute_signature(url, data)
-        self.webhooks += 1
         parts = urlsplit(url)
         reply = self.client.post(parts.path + (f"?{parts.query}" if parts.query else ""), data=data,
                                  headers={"X-Twilio-Signature": signature})

@@ -1,20 +1,40 @@
-"""The advisers' side of option 9 for the browser phone: what Twilio would do with the advisers'
-legs of a <Dial>, played out on a virtual clock for an outcome the person chose, and the clock
-the line reads in the preview (so "out of hours" can be heard on any day).
+"""The advisers' side of option 9 in the local preview: the page's call waits in a queue of the
+switchboard (ivr/staff/switchboard.py) that plays Twilio's part, and the pretend advisers' phones
+do what the person chose.
 
-The seam. The page knows only the outcomes (`OUTCOMES`) and how to follow a `Plan`: what the
-caller hears while waiting, what happens on the advisers' side and when, and the request
-Twilio then makes for the caller. `play` makes the plan for today's <Dial>; a player built on
-the switchboard (REST-API legs, the caller in an <Enqueue>) can stand behind the same route,
-`/phone/advisers` in phone.py, without the page changing.
+The page (static/phone.js) follows the caller's TwiML itself, as Twilio does: the <Enqueue>, each
+wait page (keys live, star's <Leave>), the waitUrl again when a page runs out, and the <Enqueue
+action> with QueueResult once the wait is over. This module, behind /phone/queue/... (phone.py):
+- scripts the advisers' phones for the outcome the person chose (`OUTCOMES`);
+- hands the page's <Enqueue> to the board, which holds the call's place in the queue, rings the
+  advisers as the line asks it to (the line's REST client is the board), and lets the first
+  adviser's <Dial><Queue> take the call;
+- tells the page how its wait stands (`Wait.standing`): waiting (with the fields Twilio sends a
+  waitUrl), joining, talking, or over (with the fields of the action request), and what happened
+  on the advisers' side since it last asked;
+- is the line's clock in the preview, which "out of hours" moves (`clock`).
+
+The board is the app factory's (ivr/__init__.py), handed in: the browser pages never import
+the staff tools. There is one board, with one set of pretend phones: the preview is for one
+person trying the line, and each call's choice scripts the phones anew.
+
+The clock. A browser call takes real time, so the board follows the real clock, but only when
+asked: whenever the page asks how its wait stands (once a second while it waits) and whenever the
+line hands it work (ringing the advisers, hanging up phones), the board first runs up to the time
+now, each event at its own time. So nothing runs between requests: there is no thread to start,
+stop or lose in gunicorn's fork, and a test moves the clock itself (`seconds`). "Skip the wait"
+moves the board, and with it the line's clock, on to the next thing that happens.
 """
 from __future__ import annotations
 
+import re
+import threading
+import time
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
-from urllib.parse import urljoin
 
 from flask import has_request_context, request
 
@@ -26,165 +46,187 @@ from ..settings import Settings
 class Outcome:
     id: str
     label: str
-    clock: str | None = None  # ask the line again at a time advisers are "open" or "closed"
+    first: tuple[str, ...] = ()  # what the first advisers' phones do, in the order of ADVISER_NUMBERS
+    rest: str = "no-answer"      # what every other phone does (a behaviour of ivr/staff/phones.py)
+    api: str = "ok"              # how Twilio's REST API behaves
+    clock: str | None = None     # ask the line at a time advisers are "open" or "closed"
+    advisers: int = 1            # offered with at least this many advisers
 
 
 OUTCOMES = (
-    Outcome("answered", "An adviser answers and presses 1"),
+    Outcome("answered", "An adviser answers and presses 1", first=("answers",)),
+    # Issue 10's case: a switched-off phone's voicemail answers first, and must end only its own call.
+    Outcome("off-then-answers", "One adviser's phone is switched off, another answers after 8 seconds",
+            first=("off", "answers-after=8"), advisers=2),
     Outcome("no-answer", "Nobody answers"),
-    Outcome("voicemail", "The adviser's voicemail answers"),
-    Outcome("busy", "The adviser's phone is busy"),
-    Outcome("switched-off", "The adviser's phone is switched off"),
+    Outcome("voicemail", "Voicemail answers", rest="voicemail"),
+    Outcome("busy", "Every adviser's phone is busy", rest="busy"),
+    Outcome("switched-off", "Every adviser's phone is switched off", rest="off"),
+    Outcome("twilio-down", "Twilio cannot be reached", rest="answers", api="down"),
     Outcome("out-of-hours", "It is outside adviser hours", clock="closed"),
 )
-
-# Seconds after the phones start ringing. A machine answers faster than a person (CALLERS.md):
-# a phone that is off goes to the network's voicemail at once; one set to divert does so later.
-ANSWERS_AFTER = {"answered": 6.0, "voicemail": 15.0, "switched-off": 2.0}
-BUSY_AFTER = 1.0
-PRESS_AFTER = 1.0  # the adviser presses 1 a second after the whisper ends
-TALK_SECONDS = 5.0  # nobody is there in the preview: the "adviser" hangs up after this
-WORDS_PER_SECOND = 2.4  # for words with no recorded audio, as the line would speak them
-DIAL_TIMEOUT = 30  # Twilio's default <Dial timeout>
-LEG_SID = "CA" + "d" * 32
-MAX_DOCUMENTS = 10  # an adviser leg that redirects for ever is cut short, not followed for ever
+TALK_SECONDS = 6.0  # nobody is there in the preview: the adviser who took the call hangs up after this
+SKIP_SECONDS = 120  # "Skip the wait" looks this far ahead for the next thing to happen
+CALL_SID = re.compile(r"CA[0-9a-f]{32}")
 
 
-@dataclass(frozen=True)
-class Step:
-    """A request Twilio makes for the caller: the URL, method and form fields."""
-    url: str
-    method: str
-    params: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Event:
-    at: float  # seconds after the ringing starts
-    text: str
+def offered(settings: Settings, now: datetime) -> list[Outcome]:
+    """The outcomes that can happen with these settings: out of hours only if the hours have a
+    closed time, the two-phone case only with two advisers or more."""
+    return [o for o in OUTCOMES if len(settings.advisers) >= o.advisers
+            and (o.clock is None or first_time(settings, now, o.clock == "open"))]
 
 
 @dataclass
-class Plan:
-    ring: float  # seconds the caller hears ringing
-    talk: float = 0.0  # then seconds joined to an adviser
-    events: list[Event] = field(default_factory=list)
-    next: Step | None = None  # what Twilio requests when it is over (None: the document goes on)
-    on_star: Step | None = None  # what it requests if the caller presses star while it rings
-
-    def as_dict(self) -> dict:
-        step = lambda s: s and {"url": s.url, "method": s.method, "params": s.params}  # noqa: E731
-        return {"ring": self.ring, "talk": self.talk, "events": [{"at": e.at, "text": e.text} for e in self.events],
-                "next": step(self.next), "on_star": step(self.on_star)}
+class Wait:
+    """One page's call in the board's queue, and what the page has been told of it."""
+    member: object               # the board's stand-in for the page's caller (switchboard_elsewhere.py)
+    seen: int                    # how many of the board's events the page has been told
+    heard: dict[int, int] = field(default_factory=dict)  # each adviser's call -> words the page was told
+    told: tuple = ()             # how things stood when the page last asked (`AdvisersSide._state`)
+    adviser: str | None = None   # who took the call, once one has
 
 
-Fetch = Callable[[str, str, dict], ET.Element]  # (url, method, form) -> the TwiML document
-Speech = Callable[[ET.Element], tuple[str, float]]  # <Say> or <Play> -> (its words, its seconds)
+class AdvisersSide:
+    """The board, kept on the preview's clock, and each page call's wait in its queues."""
+
+    def __init__(self, board, advisers: tuple[str, ...], seconds: Callable[[], float] | None = None):
+        self.board, self.advisers = board, advisers
+        self.seconds = seconds or time.monotonic
+        self.started = self.seconds()
+        self.ahead = 0.0  # seconds "Skip the wait" has moved the clock on
+        self.lock = threading.RLock()  # the page's requests and the line's work, one at a time
+        self.running = False
+        self.waits: dict[str, Wait] = {}  # the page's call SID -> its wait
+
+    # -- The clock ---------------------------------------------------------------------------
+    def elapsed(self) -> float:
+        """Seconds on the preview's clock: the real ones, plus what "Skip the wait" skipped."""
+        return self.seconds() - self.started + self.ahead
+
+    def now(self) -> datetime:
+        """The preview's time, which the line reads as its clock."""
+        return self.board.start + timedelta(seconds=self.elapsed())
+
+    @contextmanager
+    def turn(self):
+        """The board, run up to now, for one request. Work the line hands it meanwhile, from the
+        board's own requests to the line, joins its queue of events and is run in its turn."""
+        with self.lock:
+            if self.running:
+                yield self.board
+                return
+            self.running = True
+            try:
+                self.board.advance(max(0.0, self.elapsed() - self.board.now))
+                yield self.board
+            finally:
+                self.running = False
+
+    def background(self, job: Callable, *args) -> None:
+        """The line's work off a webhook's path (ringing, hanging up): on the board, at once."""
+        with self.turn() as board:
+            board.later(job, *args)
+            board.advance(0)
+
+    # -- What the page asks ------------------------------------------------------------------
+    def join(self, call: str, outcome: Outcome, enqueue: ET.Element) -> dict:
+        """The page's call reached <Enqueue>: the phones do what `outcome` says, and the call waits."""
+        with self.turn() as board:
+            board.api = outcome.api
+            for i, number in enumerate(self.advisers):
+                does = outcome.first[i] if i < len(outcome.first) else outcome.rest
+                board.script(number, does, name=f"adviser {i + 1}", talks=TALK_SECONDS)
+            seen, heard = len(board.happened), {id(leg): len(leg.heard) for leg in board.legs()}
+            wait = self.waits[call] = Wait(board.enqueue_elsewhere(enqueue), seen, heard)
+            return self._standing(wait)
+
+    def look(self, call: str) -> dict:
+        with self.turn():
+            return self._standing(self.waits[call])
+
+    def leave(self, call: str) -> dict:
+        """The page played <Leave>."""
+        with self.turn() as board:
+            board.leave(self.waits[call].member)
+            return self._standing(self.waits[call])
+
+    def hang_up(self, call: str) -> dict:
+        with self.turn() as board:
+            board.hang_up(self.waits[call].member)
+            return self._standing(self.waits[call])
+
+    def skip(self, call: str) -> dict:
+        """On to the next thing that happens on the advisers' side or to the call's wait (none
+        if something has happened since the page last asked: that is the next thing)."""
+        with self.turn() as board:
+            wait, then = self.waits[call], board.now
+            if self._state(wait) == wait.told:
+                board.settle(until=lambda: self._state(wait) != wait.told, seconds=SKIP_SECONDS)
+                self.ahead += board.now - then
+            return self._standing(wait)
+
+    # -- What the page is told ---------------------------------------------------------------
+    def _state(self, wait: Wait) -> tuple:
+        board = self.board
+        return len(board.happened), sum(len(leg.heard) for leg in board.legs()), board.standing(wait.member)[0]
+
+    def _standing(self, wait: Wait) -> dict:
+        state, fields = self.board.standing(wait.member)
+        wait.adviser = self.board.talking_to(wait.member) or wait.adviser
+        answer = {"state": state, "fields": fields, "adviser": wait.adviser, "events": self._news(wait)}
+        wait.told = self._state(wait)
+        return answer
+
+    def _news(self, wait: Wait) -> list[str]:
+        """What happened on the advisers' side since the page last asked, in plain words: the
+        board's notes, and what each adviser's phone heard, put after its answering."""
+        board = self.board
+        notes = [what for _, what in board.happened[wait.seen:]
+                 if not what.startswith("the caller")]  # the page says what its own caller does
+        wait.seen = len(board.happened)
+        heard = []
+        for leg in board.legs():
+            name = board.names.get(leg.to, leg.to)
+            words = [f"{name.capitalize()}'s phone hears: “{w}”" for w in leg.heard[wait.heard.get(id(leg), 0):]]
+            wait.heard[id(leg)] = len(leg.heard)
+            answered = [i + 1 for i, n in enumerate(notes) if n.startswith(f"{name}'s phone") and "answers" in n]
+            heard.append((answered[-1] if answered else len(notes), words))
+        news = [plain(n) for n in notes]
+        for at, words in sorted(heard, key=lambda h: -h[0]):  # from the end, so each place stays put
+            news[at:at] = words
+        return news
 
 
-def play(dial: ET.Element, document_url: str, outcome: str, fetch: Fetch, speech: Speech) -> Plan:
-    """Play out `dial` (a <Dial> the line sent from `document_url`) as Twilio would for `outcome`."""
-    timeout = float(dial.get("timeout") or DIAL_TIMEOUT)
-
-    def ended(status: str, bridged: bool = False, talked: float = 0.0) -> Step | None:
-        # Twilio's <Dial action> fields (twiml/dial#action); without an action it goes on with the document.
-        if not dial.get("action"):
-            return None
-        params = {"CallStatus": "in-progress", "DialCallStatus": status, "DialCallSid": LEG_SID,
-                  "DialBridged": "true" if bridged else "false"}
-        if bridged:
-            params["DialCallDuration"] = str(round(talked))
-        return Step(urljoin(document_url, dial.get("action")), dial.get("method", "POST").upper(), params)
-
-    # Star while it rings ends the <Dial> before anyone is joined. Twilio documents hangupOnStar for a
-    # joined call; for a ringing one it names no status, so "canceled" (ended before an answer) is used.
-    star = ended("canceled") if dial.get("hangupOnStar") == "true" else None
-    legs = [n for n in dial if n.tag in ("Number", "Sip", "Client")]
-    answers = ANSWERS_AFTER.get(outcome)
-    if outcome == "busy":
-        return Plan(BUSY_AFTER, events=[Event(BUSY_AFTER, "The adviser's phone is busy.")],
-                    next=ended("busy"), on_star=star)
-    if answers is None or answers >= timeout or not legs:
-        return Plan(timeout, events=[Event(timeout, f"Nobody answered within {timeout:g} seconds.")],
-                    next=ended("no-answer"), on_star=star)
-    first = {"answered": "An adviser answers.", "voicemail": "The adviser's voicemail answers.",
-             "switched-off": "The phone is switched off, so the network's voicemail answers."}[outcome]
-    leg = Leg(fetch, speech, answers, [Event(answers, first)], press="1" if outcome == "answered" else None)
-    bridged = leg.run(_leg_url(legs[0], document_url), legs[0].get("method", "POST"),
-                      {"From": dial.get("callerId", ""), "To": (legs[0].text or "").strip()})
-    if not bridged:  # hung up during screening: Twilio reports completed, not bridged (adviser.py)
-        leg.events.append(Event(leg.t, "Nobody pressed 1, so the call was not joined: a voicemail never "
-                                       "takes a caller."))
-        return Plan(leg.t, events=leg.events, next=ended("completed"), on_star=star)
-    leg.events += [Event(leg.t, "You are joined to the adviser. In this preview nobody is there, "
-                                "so the adviser hangs up after a few seconds."),
-                   Event(leg.t + TALK_SECONDS, "The adviser hangs up.")]
-    return Plan(leg.t, TALK_SECONDS, leg.events, next=ended("completed", True, TALK_SECONDS),
-                on_star=star)
+# The board's notes, said plainly for the page: "adviser 1's phone (+44...) busy" -> "Adviser 1's phone is busy."
+PLAIN = {"is called through the REST API": "is called through Twilio's REST API",
+         "voicemail answers": "is answered by its voicemail", "busy": "is busy",
+         "no-answer": "rings out: nobody answered", "failed": "cannot be reached", "call ends": "is hung up",
+         "stops ringing (cancelled)": "stops ringing: the line cancelled its call",
+         "takes the caller out of the queue (<Dial><Queue>)": "takes the call: Twilio joins the caller to it"}
+PERSON = ("presses", "is talking", "hangs up")  # what the adviser does, not the phone
+NOTE = re.compile(r"(?P<who>.+?)'s phone \([^)]*\) (?P<what>.*)")
 
 
-def _leg_url(noun: ET.Element, document_url: str) -> str | None:
-    url = noun.get("url")
-    return urljoin(document_url, url) if url else None
+def plain(note: str) -> str:
+    match = NOTE.fullmatch(note)
+    if match:
+        what = re.sub(r" \(rings at [\d.]+ s\)", "", match["what"])
+        who = match["who"] if what.startswith(PERSON) else match["who"] + "'s phone"
+        note = f"{who} {PLAIN.get(what, what)}"
+    elif note.startswith("REST "):  # "REST POST /2010-04-01/...: Twilio's API cannot be reached"
+        note = "The line asks Twilio to ring a phone: " + note.partition(": ")[2]
+    return note[:1].upper() + note[1:] + ("" if note.endswith(".") else ".")
 
 
-@dataclass
-class Leg:
-    """One adviser's phone, following the screening documents the line sends it."""
-    fetch: Fetch
-    speech: Speech
-    t: float  # seconds on the virtual clock: when this phone answered, then as it goes on
-    events: list[Event]
-    press: str | None  # the key the adviser presses at the first keypad, or None (a voicemail)
+# -- The line's clock in the preview ----------------------------------------------------------
 
-    def run(self, url: str | None, method: str, fields: dict) -> bool:
-        """Whether the call is joined: Twilio joins it when the screening document ends without <Hangup>."""
-        if url is None:
-            return True  # no screening document: answering joins the call
-        fields = {"CallSid": LEG_SID, "CallStatus": "in-progress", "Direction": "outbound-dial", **fields}
-        step = Step(url, method.upper(), {})
-        for _ in range(MAX_DOCUMENTS):
-            outcome = self.follow(self.fetch(step.url, step.method, {**fields, **step.params}), step.url)
-            if not isinstance(outcome, Step):
-                return outcome
-            step = outcome
-        return False
-
-    def follow(self, doc: ET.Element, url: str) -> Step | bool:
-        """Play one document on this phone: the next request, True if it ended (joined), False if hung up."""
-        for verb in doc:
-            if verb.tag == "Gather":
-                for nested in verb:
-                    self.hear(nested)
-                if self.press:
-                    self.t += PRESS_AFTER
-                    self.events.append(Event(self.t, f"The adviser presses {self.press}."))
-                    key, self.press = self.press, None
-                    return Step(urljoin(url, verb.get("action") or url), verb.get("method", "POST").upper(),
-                                {"Digits": key})
-                self.t += float(verb.get("timeout") or 5)  # no key: Twilio goes on with the next verb
-                self.events.append(Event(self.t, "No key is pressed."))
-            elif verb.tag == "Redirect":
-                return Step(urljoin(url, (verb.text or "").strip()), verb.get("method", "POST").upper(), {})
-            elif verb.tag == "Hangup":
-                self.events.append(Event(self.t, "The line hangs up on that phone."))
-                return False
-            else:
-                self.hear(verb)
-        return True
-
-    def hear(self, verb: ET.Element) -> None:
-        if verb.tag == "Pause":
-            self.t += float(verb.get("length") or 1)
-        elif verb.tag in ("Say", "Play"):
-            words, seconds = self.speech(verb)
-            self.events.append(Event(self.t, f"The adviser's phone hears: “{words}”"))
-            self.t += seconds
+CLOCK_HEADER = "X-Preview-Clock"
 
 
 def clock(settings: Settings, now: Callable[[], datetime] | None = None) -> Callable[[], datetime]:
-    """The line's clock in the preview: the real time, or, when the page asks for it in the
-    X-Preview-Clock header, the first moment from now at which advisers answer ("open") or
+    """The line's clock in the preview: `now` (the real time), or, when the page asks for it in
+    the X-Preview-Clock header, the first moment from then at which advisers answer ("open") or
     do not ("closed"). So option 9 can be heard ringing, or closed, on any day."""
     real = now or (lambda: datetime.now(timezone.utc))
 
@@ -197,9 +239,6 @@ def clock(settings: Settings, now: Callable[[], datetime] | None = None) -> Call
     return preview_now
 
 
-CLOCK_HEADER = "X-Preview-Clock"
-
-
 def first_time(settings: Settings, start: datetime, open_: bool) -> datetime | None:
     """The first quarter hour from `start`, within eight days, when advisers are (or are not) answering."""
     t = start
@@ -208,7 +247,3 @@ def first_time(settings: Settings, start: datetime, open_: bool) -> datetime | N
             return t
         t += timedelta(minutes=15)
     return None
-
-
-def words_and_seconds(text: str) -> tuple[str, float]:
-    return text, max(1.0, len(text.split()) / WORDS_PER_SECOND)

@@ -4,7 +4,8 @@ The page (templates/phone/index.html, static/phone.js) follows the TwiML the lin
 webhooks return, verb by verb, so it can never drift from what callers hear: it carries no
 menus of its own. This blueprint serves it, with what the page cannot get from TwiML alone:
 the words of each recorded prompt (for the captions), a copy of each that browsers play, the
-names of the places in the call, and the advisers' side of option 9 (adviser_side.py).
+names of the places in the call, and, once the caller waits for an adviser, the advisers' side
+of option 9 (adviser_side.py): Twilio's queue and the pretend advisers' phones.
 
 Registered by the app factory in the local preview only, for now; in production it will be
 reached through the staff sign-in.
@@ -12,29 +13,28 @@ reached through the staff sign-in.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
 
 from . import adviser_side
-from ..audio import browser_copies
+from ..audio import browser_copies, tones
 from ..line.adviser import all_prompts
 from ..line.speech import RATES
 
 bp = Blueprint("phone", __name__, template_folder="templates", static_folder="static",
                static_url_path="/phone/static")
-
+RINGING = "(ringing)"  # how the captions show a tone
 
 @bp.get("/")
 def page():
     return render_template("phone/index.html", line=url_for("phone.line"), answer=url_for("voice.answer"),
-                           status=url_for("voice.status"), advisers=url_for("phone.advisers"),
+                           status=url_for("voice.status"), queue=url_for("phone.queue", step="join").rpartition("/")[0],
                            clock_header=adviser_side.CLOCK_HEADER)
 
 
 @bp.get("/phone/line.json")
 def line():
-    """What the page needs besides TwiML: each audio file's words, the places, the outcomes."""
+    """What the page needs besides TwiML: each audio file's words (a tone's too), the places, the outcomes."""
     svc = current_app.extensions["ivr"]
     audio, places = {}, {}
     folder = getattr(svc.audio, "folder", None)  # None before any audio index (nothing is built)
@@ -49,62 +49,55 @@ def line():
                                    "browser": url_for("phone.browser_audio", name=file) if copy else None}
         places[lang] = {**{m.id: m.say.rstrip(".") for m in content.menus.values()},
                         **{s.id: s.title for s in content.sections.values()}}
-    now = svc.clock() if svc.clock else None
-    outcomes = [o for o in adviser_side.OUTCOMES
-                if o.clock is None or now is None or adviser_side.first_time(svc.settings, now, o.clock == "open")]
+    for tone in tones.TONES.values():  # the ringback, once built
+        if svc.audio.tone_url(tone.name):
+            copy = folder is not None and browser_copies.path(folder, tone.file).is_file()
+            audio[tone.file] = {"words": RINGING, "tone": True, "seconds": tone.seconds,
+                                "browser": url_for("phone.browser_audio", name=tone.file) if copy else None}
+    waiting, nobody = "Waiting for an adviser", "No adviser could answer"
     return jsonify(audio=audio, places=places,
-                   steps={url_for("voice.adviser_choice"): "No adviser could answer",
-                          url_for("voice.adviser_silence"): "No adviser could answer"},
-                   outcomes=[{"id": o.id, "label": o.label, "clock": o.clock} for o in outcomes])
+                   steps={url_for("voice.adviser_wait"): waiting, url_for("voice.adviser_wait_key"): waiting,
+                          url_for("voice.adviser_choice"): nobody, url_for("voice.adviser_silence"): nobody},
+                   outcomes=[{"id": o.id, "label": o.label, "clock": o.clock}
+                             for o in adviser_side.offered(svc.settings, svc.clock())])
 
 
 @bp.get("/phone/audio/<name>")
 def browser_audio(name: str):
     index = current_app.extensions["ivr"].audio
-    if name not in getattr(index, "files", {}):  # only names in the manifest: no path tricks
-        abort(404)
+    if name not in getattr(index, "files", {}) and name not in getattr(index, "tones", {}).values():
+        abort(404)  # only the manifest's files and the built tones: no path tricks
     return send_from_directory(browser_copies.path(index.folder, name).parent, name, mimetype="audio/wav",
                                max_age=365 * 24 * 3600)
 
 
-@bp.post("/phone/advisers")
-def advisers():
-    """The advisers' side of a <Dial> the page was sent: a plan the page plays (adviser_side.py)."""
+@bp.post("/phone/queue/<step>")
+def queue(step: str):
+    """The page's call in Twilio's queue (adviser_side.py): join it at an <Enqueue>, look how
+    the wait stands, leave (the page played <Leave>), hang up, or skip on to what happens next."""
+    side = current_app.extensions.get("advisers_side")
     body = request.get_json(silent=True) or {}
-    outcome, document_url = str(body.get("outcome", "")), str(body.get("url", ""))
+    call = str(body.get("call", ""))
+    if side is None or step not in ("join", "look", "leave", "hang-up", "skip"):
+        abort(404)
+    if not adviser_side.CALL_SID.fullmatch(call):
+        abort(400)
+    if step == "join":
+        return jsonify(side.join(call, *_joining(body)))
+    if call not in side.waits:
+        abort(404)
+    return jsonify({"look": side.look, "leave": side.leave, "hang-up": side.hang_up, "skip": side.skip}[step](call))
+
+
+def _joining(body: dict) -> tuple[adviser_side.Outcome, ET.Element]:
+    """The outcome the person chose, and the <Enqueue> the line sent; 400 for anything else."""
+    svc = current_app.extensions["ivr"]
+    outcomes = {o.id: o for o in adviser_side.offered(svc.settings, svc.clock())}
     try:
-        dial = ET.fromstring(str(body.get("dial", "")))
+        enqueue = ET.fromstring(str(body.get("enqueue", "")))
     except ET.ParseError:
         abort(400)
-    if dial.tag != "Dial" or outcome not in {o.id for o in adviser_side.OUTCOMES}:
+    outcome = outcomes.get(str(body.get("outcome", "")))
+    if enqueue.tag != "Enqueue" or not (enqueue.text or "").strip() or outcome is None:
         abort(400)
-    plan = adviser_side.play(dial, document_url, outcome, _fetch(), _speech())
-    return jsonify(plan.as_dict())
-
-
-def _fetch() -> adviser_side.Fetch:
-    """Requests for the adviser legs, made in this process to this app, as Twilio makes them."""
-    client = current_app.test_client()
-
-    def fetch(url: str, method: str, params: dict) -> ET.Element:
-        parts = urlsplit(url)
-        if parts.netloc not in ("", request.host):
-            abort(400)  # the preview plays the advisers' side of this line only
-        response = client.open(parts.path + (f"?{parts.query}" if parts.query else ""), method=method,
-                               data=params, environ_base={"REMOTE_ADDR": "127.0.0.1"})
-        if response.status_code != 200:
-            abort(502)
-        return ET.fromstring(response.data)
-    return fetch
-
-
-def _speech() -> adviser_side.Speech:
-    """A <Say> or <Play> on an adviser's phone -> its words and how long they take."""
-    index = current_app.extensions["ivr"].audio
-    files = getattr(index, "files", {})
-
-    def speech(verb: ET.Element) -> tuple[str, float]:
-        text = "".join(verb.itertext()).strip()
-        entry = files.get(text.rsplit("/", 1)[-1]) if verb.tag == "Play" else None
-        return (entry.text, entry.duration) if entry else adviser_side.words_and_seconds(text)
-    return speech
+    return outcome, enqueue

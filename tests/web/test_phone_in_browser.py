@@ -146,46 +146,77 @@ def test_hash_hears_it_again_and_star_goes_back(phone):
     assert phone.transcript()[-3:] == ["Calling the police.", "star", WORDS["menu.main"]]
 
 
-EXPECTED = {  # what the line says first for each outcome, and what the advisers' side showed
-    "answered": (WORDS["phrase.goodbye"], ["The adviser's phone hears: “A call from the helpline. Press 1 to take it.”",
-                                           "The adviser presses 1."]),
-    "no-answer": (WORDS["adviser.no_answer"], ["Nobody answered within 25 seconds."]),
-    "voicemail": (WORDS["adviser.no_answer"], ["The adviser's voicemail answers.", "No key is pressed.",
-                                               "The adviser's phone hears: “No key was pressed. Goodbye.”"]),
-    "busy": (WORDS["adviser.no_answer"], ["The adviser's phone is busy."]),
-    "switched-off": (WORDS["adviser.no_answer"], ["The phone is switched off, so the network's voicemail answers."]),
+WHISPER = "Adviser 1's phone hears: “A call from the helpline. Press 1 to take it.”"
+EXPECTED = {  # what the line says first once the wait is over, and what the advisers' side showed
+    "answered": (WORDS["phrase.goodbye"], [WHISPER, "Adviser 1 presses 1.", "(You are talking to adviser 1."]),
+    "off-then-answers": (WORDS["phrase.goodbye"], ["Adviser 1's phone is answered by its voicemail.",
+                                                   "Adviser 2 presses 1.", "(You are talking to adviser 2."]),
+    "no-answer": (WORDS["adviser.no_answer"], ["Adviser 1's phone rings out: nobody answered."]),
+    "voicemail": (WORDS["adviser.no_answer"], ["Adviser 1's phone is answered by its voicemail.", WHISPER,
+                                               "Adviser 1's phone hears: “No key was pressed. Goodbye.”"]),
+    "busy": (WORDS["adviser.no_answer"], ["Adviser 1's phone is busy.", "Adviser 2's phone is busy."]),
+    "switched-off": (WORDS["adviser.no_answer"], ["Adviser 2's phone is answered by its voicemail."]),
+    "twilio-down": (WORDS["adviser.no_answer"],
+                    ["The line asks Twilio to ring a phone: Twilio's API cannot be reached."]),
     "out-of-hours": (WORDS["adviser.closed"], []),
 }
+
+
+def choose(phone: Phone, outcome: str) -> dict:
+    """Press 9 and pick what the advisers' side does; the outcomes offered, by id."""
+    phone.press("9")
+    phone.until(lambda: phone.js("return document.getElementById('adviser-choice').open"))
+    offered = {b.get_attribute("data-outcome"): b.text
+               for b in phone.driver.find_elements(By.CSS_SELECTOR, "#outcomes button")}
+    phone.driver.find_element(By.CSS_SELECTOR, f"#outcomes button[data-outcome='{outcome}']").click()
+    return offered
+
+
+def wait_in_the_queue(phone: Phone, until, timeout: float = 30) -> None:
+    """Wait for an adviser, hearing each wait page to its end and skipping on to whatever happens
+    next on the advisers' side, until `until()` holds."""
+    ends = time.monotonic() + timeout
+    while not until():
+        assert time.monotonic() < ends, phone.transcript()
+        phone.js("const a = document.getElementById('line-audio');"
+                 "if (!a.paused && a.duration) a.currentTime = a.duration;"  # as if each page were heard
+                 "const skip = document.getElementById('skip'); if (!skip.hidden) skip.click();")
+        time.sleep(0.2)
 
 
 @pytest.mark.parametrize("outcome", list(EXPECTED))
 def test_9_offers_the_adviser_outcomes_and_each_says_what_the_line_says(phone, outcome):
     phone.call()
-    phone.press("9")
-    phone.until(lambda: phone.js("return document.getElementById('adviser-choice').open"))
-    offered = {b.get_attribute("data-outcome"): b.text
-               for b in phone.driver.find_elements(By.CSS_SELECTOR, "#outcomes button")}
+    offered = choose(phone, outcome)
     assert list(offered) == list(EXPECTED)
     assert offered["answered"] == "An adviser answers and presses 1"
-    phone.driver.find_element(By.CSS_SELECTOR, f"#outcomes button[data-outcome='{outcome}']").click()
-    said, adviser_side = EXPECTED[outcome]
+    said, advisers_side = EXPECTED[outcome]
     if outcome != "out-of-hours":
-        phone.until(lambda: phone.caption() == WORDS["adviser.connecting"])
-        phone.hear_to_the_end()
-        phone.until(lambda: phone.state() == "ringing")
-        assert phone.where() == "Ringing the advisers"
-        while phone.state() in ("ringing", "talking"):
-            phone.js("const skip = document.getElementById('skip'); if (!skip.hidden) skip.click();")
-            time.sleep(0.1)
-    phone.until(lambda: phone.caption() == said)
+        phone.until(lambda: phone.caption() == WORDS["adviser.connecting"])  # the first wait page
+        assert phone.where() == "Waiting for an adviser"
+    wait_in_the_queue(phone, lambda: phone.caption() == said)
     heard = phone.transcript()
-    for line in adviser_side:
-        assert line in heard
-    if outcome == "answered":
+    for line in advisers_side:
+        assert any(item.startswith(line) for item in heard), (line, "\n".join(heard))
+    if said == WORDS["phrase.goodbye"]:
         phone.until(lambda: phone.state() == "ended")  # goodbye, then the line hangs up
         assert phone.where() == "The call has ended"
     else:
         assert phone.where() in ("No adviser could answer", "Main menu, for England and Wales")
+
+
+def test_while_it_rings_a_wrong_key_says_how_to_stop_and_star_stops_waiting(phone):
+    phone.call()
+    choose(phone, "no-answer")
+    phone.until(lambda: phone.caption() == WORDS["adviser.connecting"])
+    phone.hear_to_the_end()
+    phone.until(lambda: phone.caption() == "(ringing)" and phone.audio()["time"] > 0.2, timeout=3)  # the built ringback
+    phone.press("5")
+    phone.until(lambda: phone.caption() == WORDS["adviser.stop_waiting"])
+    assert WORDS["phrase.wrong_key"] in phone.transcript()
+    phone.press("*")
+    phone.until(lambda: phone.caption() == WORDS["adviser.stopped"])
+    assert phone.where() == "No adviser could answer"
 
 
 def test_a_prompt_with_no_recording_is_said_by_the_browser_and_marked(phone):

@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from ivr import create_app, local
+from ivr.audio import tones
 from ivr.cli import main
-from ivr.settings import PREVIEW_ADVISER, from_env
+from ivr.settings import PREVIEW_ADVISERS, from_env
 from ivr.web import preview
 from .. import wire
 from ..conftest import settings
@@ -30,9 +31,9 @@ def preview_app(make_app):
     return make_app(**PREVIEW)
 
 
-def test_no_twilio_settings_is_the_preview_with_a_stand_in_adviser():
+def test_no_twilio_settings_is_the_preview_with_two_stand_in_advisers():
     s = from_env({"CONTENT_DIR": ""})
-    assert s.preview and s.advisers == (PREVIEW_ADVISER,) and s.service_number
+    assert s.preview and s.advisers == PREVIEW_ADVISERS and len(s.advisers) == 2 and s.service_number
     production = from_env(settings())
     assert not production.preview and production.advisers == ("+442079460901", "+442079460902")
 
@@ -57,7 +58,7 @@ def test_the_preview_answers_this_computer(preview_app):
 ])
 def test_the_preview_refuses_every_request_not_made_on_this_computer(preview_app, request_from, caplog):
     client = preview_app.test_client()
-    for path in ("/voice", "/voice/key?node=main", "/phone/advisers", "/voice/status"):
+    for path in ("/voice", "/voice/key?node=main", "/phone/queue/look", "/voice/status"):
         assert client.post(path, **request_from).status_code == 403
     if "Sec-Fetch-Site" not in request_from.get("headers", {}) and "Origin" not in request_from.get("headers", {}):
         for path in ("/", "/phone/line.json", "/healthz"):
@@ -149,7 +150,8 @@ def test_scripts_run_with_no_twilio_settings_starts_the_preview_and_says_where(b
     said = (tmp_path / "stdout").read_text()
     assert f"open http://127.0.0.1:{port}/ in a web browser" in said and "this computer only" in said
     prompts = re.search(r"Audio \(piper\): all (\d+) prompts are up to date\.", said)  # nothing to build: nothing built
-    assert prompts and len(list((audio / "browser").glob("*.wav"))) == int(prompts[1])  # the browser's copies were made, though
+    # the browser's copies were made, though: one of each prompt, and of the ringback tone
+    assert prompts and len(list((audio / "browser").glob("*.wav"))) == int(prompts[1]) + len(tones.TONES)
     assert (page, answered, proxied) == (200, 200, 403)
     assert b"Keeping Safe" in html and b"<Play>/audio/en-GB.normal.phrase.welcome." in twiml
 

@@ -3,10 +3,11 @@
  * It knows no menus. Each document the line returns is followed verb by verb, as Twilio's
  * documentation describes them: <Say>, <Play> and <Pause> (alone or inside <Gather>), <Gather>
  * (keys stop its prompts at once; after them it waits `timeout` seconds, then falls through to
- * the next verb unless actionOnEmptyResult), <Redirect>, <Dial>, <Hangup>, and the end of a
- * document, which ends the call. From the server it takes only what TwiML does not carry: the
- * words of each recording (for the captions), a copy each browser plays, the names of places,
- * and, for a <Dial>, the advisers' side, played by /phone/advisers for an outcome the person picks.
+ * the next verb unless actionOnEmptyResult), <Redirect>, <Enqueue> and <Leave>, <Hangup>, and the
+ * end of a document, which ends the call. From the server it takes only what TwiML does not
+ * carry: the words of each recording (for the captions), a copy each browser plays, the names of
+ * places, and, once the caller waits in a queue, Twilio's side of it: the queue and the advisers'
+ * phones, played by the preview's switchboard for an outcome the person picks (/phone/queue/...).
  */
 "use strict";
 
@@ -44,6 +45,8 @@
   }
 
   function note(text, kind) {
+    const last = ui.transcript.lastElementChild;
+    if (kind === "tone" && last && last.className === kind) return; // ring after ring: said once
     const item = document.createElement("li");
     item.className = kind;
     item.textContent = text;
@@ -51,9 +54,13 @@
     ui.transcript.scrollTop = ui.transcript.scrollHeight; // the list scrolls, never the page
   }
 
+  let saying = false; // the line is saying words now: the caption is theirs
+
   function show(text, kind = "line", browserVoice = false) {
-    ui.caption.textContent = text;
-    ui.voiceNote.hidden = !browserVoice;
+    if (kind !== "adviser-side" || !saying) { // what the advisers' phones do is captioned between words
+      ui.caption.textContent = text;
+      ui.voiceNote.hidden = !browserVoice;
+    }
     note(text, kind + (browserVoice ? " browser-voice" : ""));
   }
 
@@ -117,53 +124,24 @@
       if (verb.tagName === "Say") {
         const text = verb.textContent.trim();
         show(text, "line", true);
+        saying = true;
         await browserSay(text, verb.getAttribute("language"), signal);
       } else if (verb.tagName === "Play") {
         const url = resolve(verb.textContent.trim(), base);
         const known = line.audio[new URL(url).pathname.split("/").pop()];
         const words = known ? known.words : "(a sound)";
-        show(words, "line", !(known && known.browser));
+        const tone = Boolean(known && known.tone);
+        show(words, tone ? "tone" : "line", !(known && known.browser) && !tone);
+        saying = !tone;
         const how = known && known.browser ? await playFile(known.browser, signal) : "error";
-        if (how === "error") { // no copy this browser can play: its own voice says the words
+        if (how === "error" && tone) {
+          await sleep(known.seconds, signal); // a tone with no copy to play: its time, in silence
+        } else if (how === "error") { // no copy this browser can play: its own voice says the words
           ui.voiceNote.hidden = false;
           await browserSay(words, document.documentElement.lang, signal);
         }
       }
-    }
-  }
-
-  // -- The UK ringing tone, made here (400 Hz and 450 Hz; 0.4 s on, 0.2 off, 0.4 on, 2 off) ------
-
-  const RINGS = {
-    uk: { hz: [400, 450], on: [[0, 0.4], [0.6, 1.0]], every: 3 },
-    us: { hz: [440, 480], on: [[0, 2]], every: 6 },
-  };
-  let tones = null;
-
-  function ring(kind, seconds) {
-    const pattern = RINGS[kind] || RINGS.uk;
-    try {
-      const context = (tones = tones || new AudioContext());
-      const gain = context.createGain();
-      gain.gain.value = 0;
-      gain.connect(context.destination);
-      const start = context.currentTime + 0.05;
-      for (let t = 0; t < seconds; t += pattern.every) {
-        for (const [on, off] of pattern.on) {
-          gain.gain.setValueAtTime(0.12, start + t + on);
-          gain.gain.setValueAtTime(0, start + t + off);
-        }
-      }
-      const oscillators = pattern.hz.map((hz) => {
-        const osc = context.createOscillator();
-        osc.frequency.value = hz;
-        osc.connect(gain);
-        osc.start(start);
-        return osc;
-      });
-      return () => { oscillators.forEach((o) => o.stop()); gain.disconnect(); };
-    } catch (error) {
-      return () => {}; // no Web Audio here: the captions still say it is ringing
+      saying = false;
     }
   }
 
@@ -206,54 +184,97 @@
     });
   }
 
-  async function dial(verb, base, c) {
-    // The advisers' side: the page only plays the plan; /phone/advisers decides it.
-    const plan = await post(phone.dataset.advisers, JSON.stringify({
-      dial: new XMLSerializer().serializeToString(verb), url: base, outcome: c.outcome, call: c.sid,
-    }), { "Content-Type": "application/json", "X-CSRFToken": phone.dataset.csrf }).then((r) => r.json());
-    const stopRinging = ring(verb.getAttribute("ringTone"), plan.ring + 1);
-    const phase = { controller: new AbortController(), reason: null };
-    const end = (reason) => { phase.reason = reason; phase.controller.abort(); };
-    const onStar = verb.getAttribute("hangupOnStar") === "true";
-    c.onKey = (key) => { if (key === "*" && onStar) end("star"); }; // other keys do nothing while it rings
-    c.stop = () => end("hung up");
-    ui.skip.hidden = false;
-    ui.skip.onclick = () => end("skip");
-    setState("ringing");
-    setWhere("Ringing the advisers");
-    show("(Ringing.)", "adviser-side");
-    let clock = 0;
-    const events = [...plan.events];
-    const until = async (t) => {
-      while (events.length && events[0].at <= t) {
-        const event = events.shift();
-        if (!phase.reason) await sleep(event.at - clock, phase.controller.signal);
-        if (phase.reason === "star" || phase.reason === "hung up") return;
-        clock = Math.max(clock, event.at);
-        show(event.text, "adviser-side");
-      }
-      if (!phase.reason) await sleep(t - clock, phase.controller.signal);
-      clock = t;
-    };
-    await until(plan.ring);
-    stopRinging();
-    if (phase.reason === "star" || phase.reason === "hung up") return finishDial(phase.reason === "star" ? plan.on_star : null, c);
-    if (plan.talk > 0) {
-      phase.reason = null;
-      phase.controller = new AbortController();
-      c.onKey = (key) => { if (key === "*" && onStar) end("star"); }; // star hangs up on the adviser
-      setState("talking");
-      setWhere("Talking to an adviser");
-      await until(plan.ring + plan.talk);
-      if (phase.reason === "hung up") return finishDial(null, c);
-    }
-    return finishDial(plan.next, c);
+  // -- <Enqueue>: waiting in a queue ------------------------------------------------------------
+  // The page plays the caller's side as Twilio does: it requests the waitUrl and plays each wait
+  // page (keys live, <Leave> leaves), requests the waitUrl again whenever a page runs out, and once
+  // the wait is over requests the action with QueueResult. The queue, the advisers' phones and an
+  // adviser's <Dial><Queue> are Twilio's: the preview's switchboard, which the page asks how its
+  // wait stands before each waitUrl request and every second (so it learns at once that an adviser
+  // took the call, as a caller hears the ringing stop).
+
+  function askQueue(c, step, body) {
+    return post(`${phone.dataset.queue}/${step}`, JSON.stringify({ call: c.sid, ...body }),
+      { "Content-Type": "application/json", "X-CSRFToken": phone.dataset.csrf }).then((r) => {
+      if (!r.ok) throw new Error(`the advisers' side answered ${r.status}`);
+      return r.json();
+    });
   }
 
-  function finishDial(step, c) {
-    ui.skip.hidden = true;
-    c.onKey = null;
-    return step && { url: step.url, method: step.method, params: step.params };
+  function learn(c, wait, standing) {
+    // What the advisers' side says of the wait: what happened there, and how the wait stands.
+    if (c.ended) return standing;
+    standing.events.forEach((text) => show(text, "adviser-side"));
+    const STATES = ["waiting", "joining", "talking", "over"];
+    if (wait.standing && STATES.indexOf(standing.state) < STATES.indexOf(wait.standing.state)) {
+      return standing; // an answer overtaken by a later one: a wait never goes back
+    }
+    wait.standing = standing;
+    const bridged = standing.state === "talking" || standing.fields.QueueResult === "bridged";
+    if (standing.state === "joining" || bridged) wait.joined = true;
+    if (bridged && !wait.talking) {
+      wait.talking = true;
+      setState("talking");
+      setWhere("Talking to an adviser");
+      show(`(You are talking to ${standing.adviser || "an adviser"}. In this preview nobody is there: ` +
+           "they hang up after a few seconds.)", "adviser-side");
+    }
+    if (standing.state !== "waiting" && !wait.over) { // taken by an adviser, or out: the wait page stops
+      wait.over = true;
+      wait.stop.abort();
+      if (c.stop) c.stop();
+    }
+    if (standing.state === "over") wait.finish();
+    return standing;
+  }
+
+  async function enqueue(verb, base, c) {
+    const request = (url, method) => ({ url: resolve(url, base), method: (method || "POST").toUpperCase() });
+    const wait = {
+      action: verb.getAttribute("action") && request(verb.getAttribute("action"), verb.getAttribute("method")),
+      waitUrl: request(verb.getAttribute("waitUrl") || base, verb.getAttribute("waitUrlMethod")),
+      stop: new AbortController(), standing: null, over: false, joined: false, talking: false,
+    };
+    const finished = new Promise((done) => { wait.finish = done; });
+    const ask = (step, body) => askQueue(c, step, body).then((standing) => learn(c, wait, standing));
+    const call = c.signal;
+    call.addEventListener("abort", () => wait.stop.abort(), { once: true });
+    c.signal = wait.stop.signal; // what is said while waiting stops when the wait does
+    c.wait = wait;
+    let poll = null;
+    try {
+      await ask("join", { outcome: c.outcome, enqueue: new XMLSerializer().serializeToString(verb) });
+      poll = setInterval(() => ask("look").catch(() => {}), 1000);
+      ui.skip.hidden = false;
+      ui.skip.onclick = () => ask("skip").catch(() => {});
+      let step = null;
+      while (!wait.over && !c.ended) {
+        if (!step) { // the waitUrl, first and whenever a wait page runs out, with the queue's fields
+          await ask("look");
+          if (wait.over) break;
+          step = { ...wait.waitUrl, params: wait.standing.fields };
+        }
+        const { doc, url } = await fetchTwiml(c, step);
+        if (wait.over || c.ended) break;
+        step = await run(doc, url, c); // a <Redirect> or a key's request; null: the page ran out
+        if (step && step.leave) {
+          await ask("leave");
+        } else if (step && step.hangup) {
+          endCall(c, "The line hung up.");
+        }
+      }
+      if (!c.ended && wait.joined) { // an adviser took the call: joined until one of them hangs up
+        c.onKey = null;
+        await Promise.race([finished, new Promise((done) => call.addEventListener("abort", done, { once: true }))]);
+      }
+    } finally {
+      clearInterval(poll);
+      ui.skip.hidden = true;
+      c.signal = call;
+      c.wait = null;
+    }
+    if (c.ended) return null;
+    // Out of the queue: Twilio requests the action with QueueResult, or goes on after the <Enqueue>.
+    return wait.action ? { ...wait.action, params: wait.standing.fields } : null;
   }
 
   async function run(doc, base, c) {
@@ -261,7 +282,7 @@
     const keypad = doc.querySelector("Response > Gather");
     if (keypad) setWhere(place(resolve(keypad.getAttribute("action") || base, base)));
     for (const verb of doc.documentElement.children) {
-      if (c.ended) return null;
+      if (c.ended || (c.wait && c.wait.over)) return null;
       switch (verb.tagName) {
         case "Say": case "Play": case "Pause":
           setState("playing");
@@ -275,13 +296,16 @@
         }
         case "Redirect":
           return { url: resolve(verb.textContent.trim(), base), method: (verb.getAttribute("method") || "POST").toUpperCase(), params: {} };
-        case "Dial": {
-          const next = await dial(verb, base, c);
+        case "Enqueue": {
+          const next = await enqueue(verb, base, c);
           if (next) return next;
           break;
         }
+        case "Leave": // only in a queue's wait page; elsewhere Twilio has nothing to leave
+          if (c.wait) return { leave: true };
+          break;
         case "Hangup":
-          return null;
+          return c.wait ? { hangup: true } : null;
         default:
           show(`(The line sent <${verb.tagName}>, which this phone does not follow yet.)`, "adviser-side");
       }
@@ -298,7 +322,8 @@
   // -- The call -----------------------------------------------------------------------------------
 
   function post(url, body, headers) {
-    return fetch(url, { method: "POST", body, headers, credentials: "same-origin" });
+    // keepalive: a hang-up sent as the page closes still arrives.
+    return fetch(url, { method: "POST", body, headers, credentials: "same-origin", keepalive: true });
   }
 
   function twilioFields(c, extra) {
@@ -343,7 +368,7 @@
     try {
       while (step && !c.ended) {
         let { doc, url } = await fetchTwiml(c, step);
-        if (doc.querySelector("Response > Dial")) {
+        if (doc.querySelector("Response > Enqueue")) {
           // The line is about to ring the advisers: the person chooses what their side does.
           const outcome = await chooseOutcome();
           if (!outcome) return endCall(c, "You hung up.");
@@ -361,7 +386,7 @@
 
   function startCall() {
     call = { sid: "CA" + [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join(""),
-             ended: false, onKey: null, stop: null, outcome: null, controller: new AbortController() };
+             ended: false, onKey: null, stop: null, outcome: null, wait: null, controller: new AbortController() };
     call.signal = call.controller.signal;
     ui.transcript.replaceChildren();
     ui.call.disabled = true;
@@ -381,8 +406,11 @@
     audio.pause();
     if ("speechSynthesis" in window) speechSynthesis.cancel();
     if (message) show(message, "adviser-side");
+    // Hung up while waiting: Twilio takes the call out of its queue and requests the action
+    // (QueueResult=hangup), so the line stops the advisers' phones; here, the advisers' side does.
+    const told = c.wait ? askQueue(c, "hang-up").catch(() => {}) : Promise.resolve();
     // Twilio tells the status callback how the call ended; the line logs only that.
-    post(phone.dataset.status, twilioFields(c, { CallStatus: "completed" })).catch(() => {});
+    told.then(() => post(phone.dataset.status, twilioFields(c, { CallStatus: "completed" }))).catch(() => {});
     setState("ended");
     setWhere("The call has ended");
     ui.skip.hidden = true;
@@ -407,6 +435,7 @@
 
   ui.call.addEventListener("click", startCall);
   ui.hangup.addEventListener("click", () => call && endCall(call, "You hung up."));
+  window.addEventListener("pagehide", () => call && endCall(call, null)); // closing the page hangs up
   ui.keys.forEach((k) => k.addEventListener("click", () => press(k.dataset.key)));
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
