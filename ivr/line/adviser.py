@@ -132,7 +132,8 @@ def _spans_by_days(settings: Settings) -> list[tuple[tuple[int, ...], tuple[tupl
 
 
 def _hours_sentences(content: Content, days: tuple[int, ...], spans: tuple[tuple[time, time], ...]) -> list[str]:
-    """When advisers answer on these days: one short sentence (two if it would be long), then each break."""
+    """When advisers answer on these days: one short sentence (two if it would be long), then each
+    break (also two if long)."""
     words, when = content.adviser, _when(content, days)
     opens, closes = spans[0][0], spans[-1][1]
     if (opens, closes) == ALL_DAY[0]:
@@ -144,8 +145,11 @@ def _hours_sentences(content: Content, days: tuple[int, ...], spans: tuple[tuple
     for (_, start), (end, _) in zip(spans, spans[1:]):
         # "between one and two in the afternoon": the part of the day once, when both share it
         shared = _part_of_day(start) == _part_of_day(end) and time(12) not in (start, end) and start != time(0)
-        out.append(words["hours_break"].format(start=_clock(content, start) if shared else spoken_time(content, start),
-                                               end=spoken_time(content, end)))
+        said = {"start": _clock(content, start) if shared else spoken_time(content, start),
+                "end": spoken_time(content, end)}
+        one = words["hours_break"].format(**said)
+        out.append(one if len(one.split()) <= MAX_WORDS else
+                   words["hours_break_long"].format(start=spoken_time(content, start), end=said["end"]))
     return out
 
 

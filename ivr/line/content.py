@@ -32,7 +32,8 @@ REQUIRED_PHRASES = (
 # on the line, each other one names its key ({key}, filled in by the line: languages.offered).
 REQUIRED_OFFER = ("stay", "press")
 REQUIRED_ADVISER = (
-    "connecting", "closed", "closed_today", "hours", "hours_long", "hours_break", "day_and_night",
+    "connecting", "closed", "closed_today", "hours", "hours_long", "hours_break", "hours_break_long",
+    "day_and_night",
     "every_day", "on_days", "day_range", "day_list",
     "clock_hours", "on_the_hour", "quarter_past", "half_past", "quarter_to",
     "morning", "afternoon", "evening", "night", "midday", "midnight",

@@ -69,6 +69,9 @@ def test_hours_are_said_as_a_person_would_say_them():
     assert hours_heard("Mon-Fri 09:00-13:00; Mon-Fri 14:00-17:00") == (
         "Advisers answer Monday to Friday, from nine in the morning to five in the afternoon. "
         "They take a break between one and two in the afternoon.")
+    assert hours_heard("Mon-Tue 01:15-01:30; Mon-Tue 00:00-00:15") == (
+        "Advisers answer on Monday and Tuesday, from midnight to half past one in the morning. "
+        "They take a break at quarter past twelve at night. They answer again at quarter past one in the morning.")
     assert hours_heard("Mon-Fri 09:00-17:30; Sat 10:00-13:00") == (
         "Advisers answer Monday to Friday. They answer from nine in the morning to half past five in the "
         "afternoon. Advisers answer on Saturday, from ten in the morning to one in the afternoon.")
