@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlencode
@@ -80,6 +81,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_until_listening(server, port: int, seconds: float = 60) -> None:
+    """Until the server started as `server` (a Popen) accepts connections on `port`, it exits,
+    or `seconds` pass (generous: a busy shared machine can take many seconds to start it)."""
+    deadline = time.monotonic() + seconds
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
 
 
 def server_env(tmp_path: Path, **settings: str) -> dict[str, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -249,13 +248,7 @@ def test_a_worker_that_stops_writes_its_last_counts_first(tmp_path):
                               env=wire.server_env(tmp_path, DATABASE_URL=f"sqlite:///{database}"),
                               stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while server.poll() is None and time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wire.wait_until_listening(server, port)
         calls = 6
         statuses = [http_post(port, "/voice", wire.CALL_FIELDS) for _ in range(calls)]
     finally:

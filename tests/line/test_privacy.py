@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import subprocess
 import sys
-import time
 import traceback
 import urllib.error
 import urllib.request
@@ -136,13 +134,7 @@ def test_ivr_serve_logs_one_line_per_request_and_never_the_number(tmp_path):
                                "--bind", f"127.0.0.1:{port}", "--workers", "1"],
                               cwd=tmp_path, env=wire.server_env(tmp_path), stdout=out, stderr=err)
     try:
-        deadline = time.monotonic() + 60  # a busy shared machine can take many seconds to start it
-        while server.poll() is None and time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wire.wait_until_listening(server, port)
         statuses = []
         for number in NUMBERS:
             call = {**wire.CALL_FIELDS, "From": number, "Caller": number}

@@ -4,10 +4,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -133,13 +131,8 @@ def test_scripts_run_with_no_twilio_settings_starts_the_preview_and_says_where(b
     server = subprocess.Popen([sys.executable, "-m", "ivr", "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
                               cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        for _ in range(600):  # the first start checks the audio and makes the browser's copies
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                assert server.poll() is None, (tmp_path / "stdout").read_text()
-                time.sleep(0.1)
+        wire.wait_until_listening(server, port)  # the first start checks the audio and makes the browser's copies
+        assert server.poll() is None, (tmp_path / "stdout").read_text()
         page, html = http(port, "/")
         answered, twiml = http(port, "/voice", b"CallSid=CA1")
         proxied, _ = http(port, "/voice", b"CallSid=CA1", {"X-Forwarded-For": "192.0.2.10"})
