@@ -18,13 +18,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     A bad setting or a broken content file stops here with a message naming it, so a bad
     deploy never starts half-loaded and the old process keeps serving.
     """
+    from dataclasses import replace
+
+    from werkzeug.exceptions import NotFound
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
     from . import local, web
     from . import settings as settings_mod
     from .audio import files as audio_files
     from .line import content as content_mod
     from .line import service, webhooks
     from .serve import health, intake, requestlog, tally
-    from .web import figures as figures_page
+    from .web import figures as figures_page, staff_phone
     from .store.database import Database
 
     test_config = dict(test_config or {})
@@ -38,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if "IVR_DEV_MODE" in env:
         log.warning("IVR_DEV_MODE is no longer read. Without Twilio settings the line is the local "
                     "preview, which answers this computer only; with them, every request is signed.")
+    mount = test_config.get("MOUNT", "")  # the staff phone's line answers under the real line's /staff/phone
+    if mount:
+        settings = replace(settings, public_base_url=mount)  # so its links are paths under it
     audio = audio_files.load_index(settings, contents)
     database = Database(settings.database_url)
     database.upgrade()  # quick when nothing is pending; a database that cannot be reached stops here
@@ -51,7 +59,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False  # OPTIONS is not a webhook: 405 like any wrong method
     # Outermost first: every request gets its log line; webhook bodies are read and checked
     # before Flask sees them (a missing signature is refused before the body is read).
-    app.wsgi_app = requestlog.RequestLog(intake.Intake(app.wsgi_app, signatures=bool(settings.auth_token)))
+    app.wsgi_app = intake.Intake(app.wsgi_app, signatures=bool(settings.auth_token))
+    if not mount:  # the staff phone's line: each request is logged once, by the real line passing it on
+        app.wsgi_app = requestlog.RequestLog(app.wsgi_app)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(audio_files.bp)
@@ -62,12 +72,40 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Every other page, whoever adds it, is for signed-in staff only (ivr/web/__init__.py says how).
     web.init_app(app, settings, line_blueprints=(webhooks.bp, health.bp, audio_files.bp))
     app.register_blueprint(figures_page.bp)  # the usage figures, for signed-in staff
+    if not settings.preview:  # the browser phone, for signed-in staff: it rings a line of its own
+        app.register_blueprint(staff_phone.bp)
+        app.extensions["staff_phone"] = staff_phone.Sandbox(lambda: staff_phone_line(env, test_config))
     webhooks.init_app(app)
     app.extensions["ivr"] = service.service(app, settings, contents, twilio["clock"], audio, database,
                                             twilio["http_client"], twilio["background"], figures)
+    if mount:
+        app.wsgi_app = DispatcherMiddleware(NotFound(), {mount: app.wsgi_app})
     if "advisers_side" in app.extensions:  # the preview's Twilio rings the line it now serves
         app.extensions["advisers_side"].board.connect(app.test_client())
     return app
+
+
+# What the staff phone's line leaves out of the real line's settings: it is a local preview.
+STAFF_PHONE_BLANK = ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_API_KEY",
+                     "TWILIO_API_SECRET", "ADVISER_NUMBERS", "AUDIO_BASE_URL")
+
+
+def staff_phone_line(env: dict, test_config: dict) -> Flask:
+    """The line the real line's staff phone rings (ivr/web/staff_phone.py): a local preview with
+    this line's content, audio and adviser hours, but no Twilio settings (its Twilio is a
+    switchboard of its own), pretend advisers, a scratch database and no usage figures,
+    answering under /staff/phone/."""
+    import tempfile
+
+    from .web import staff_phone
+
+    scratch = tempfile.TemporaryDirectory(prefix="keeping-safe-staff-phone-")
+    line = create_app({**env, **dict.fromkeys(STAFF_PHONE_BLANK, ""), "IGNORE_ENV": True,
+                       "DATABASE_URL": f"sqlite:///{scratch.name}/line.sqlite3", "FIGURES": False,
+                       "MOUNT": staff_phone.ROOT,
+                       **{k: test_config[k] for k in ("CLOCK", "PREVIEW_SECONDS") if k in test_config}})
+    line.extensions["scratch"] = scratch  # the folder goes when the line does
+    return line
 
 
 def preview_app(app: Flask, settings, twilio: dict, seconds=None):

@@ -43,6 +43,8 @@ def serve(bind: str, workers: int | None):
     from .settings import from_env
     from .web import preview
 
+    if workers:  # through the environment, so the app knows its processes as gunicorn does
+        os.environ["WEB_CONCURRENCY"] = str(workers)
     env = local.environment()
     try:
         settings = from_env(env)
@@ -57,12 +59,12 @@ def serve(bind: str, workers: int | None):
         sys.exit(2)
     if settings.preview:
         click.echo(preview.welcome(bind))
-        workers = 1  # the preview's stand-in for Twilio (its switchboard) lives in one worker's memory
+        os.environ["WEB_CONCURRENCY"] = "1"  # the preview's stand-in for Twilio (its switchboard) lives in one worker's memory
     # Timeouts, preloading and logging (no access log, no bodies) are in ivr/serve/gunicorn_conf.py.
     sys.stdout.flush()  # what was said must not vanish with this process image
     sys.stderr.flush()
     os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "python:ivr.serve.gunicorn_conf",
-                               "--bind", bind, *(["--workers", str(workers)] if workers else []),
+                               "--bind", bind,
                                "ivr:create_app()"])
 
 

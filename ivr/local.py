@@ -2,9 +2,10 @@
 to "is this request the local preview?".
 
 Without Twilio's settings the line is the local preview: nothing it is sent can be signed, so it
-answers only requests made on this computer, to this computer's own address. Everything that
-needs that answer (the webhooks' signature check, the preview's guard, a page that would
-otherwise ask staff to sign in) asks `local_preview`.
+answers only requests made on this computer, to this computer's own address, or passed to it by
+the real line's staff gate (the staff phone, ivr/web/staff_phone.py). Everything that needs that
+answer (the webhooks' signature check, the preview's guard, a page that would otherwise ask staff
+to sign in) asks `local_preview`.
 """
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]"})
 PASSED_ON = ("Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Real-IP")
 
 LINE_FOLDER = PACKAGE_DIR.parent  # the folder with scripts/, README.md and .env
+# The WSGI environ key the real line's staff phone sets on a request its staff gate let in (a
+# signed-in person, a good CSRF token) before passing it to its own preview line. A client
+# cannot set it: the headers it sends arrive as HTTP_* keys.
+STAFF_PHONE = "ivr.staff_phone"
 ENV_FILE = "IVR_ENV_FILE"  # set by `ivr --env-file PATH`, so the servers `ivr serve` starts read it too
 
 
@@ -82,11 +87,17 @@ def from_this_computer(request) -> bool:
     return site in ("same-origin", "none") and (origin is None or _host_name(urlsplit(origin).netloc) in LOOPBACK_NAMES)
 
 
+def passed_on_by_staff_gate(request) -> bool:
+    """Whether the real line's staff gate let this request in and passed it to the staff phone."""
+    return request.environ.get(STAFF_PHONE) is True
+
+
 def local_preview(settings, request) -> bool:
     """The one answer to "is this the local preview, asked from this computer?".
 
     True only when the line has no Twilio settings (so it is the preview) and the request was
-    made on this computer (see `from_this_computer`). Such a request needs no signature and no
-    sign-in; in the preview, every other request is refused.
+    made on this computer (see `from_this_computer`), or is the staff phone's, passed on by the
+    real line's staff gate. Such a request needs no signature and no sign-in of its own; in the
+    preview, every other request is refused.
     """
-    return settings.preview and from_this_computer(request)
+    return settings.preview and (passed_on_by_staff_gate(request) or from_this_computer(request))

@@ -5,6 +5,7 @@ without reading code. Nothing here changes during a call.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -58,6 +59,17 @@ class Settings:
     account_sid: str = ""   # Twilio's REST API rings the advisers; never logged or shown
     api_key: str = ""       # optional: an API key and secret instead of the auth token
     api_secret: str = ""
+    processes: int = 1      # gunicorn's worker processes (WEB_CONCURRENCY): the staff phone's option 9 needs one
+
+
+def worker_processes(value: str, problems: list[str] | None = None) -> int:
+    """WEB_CONCURRENCY: gunicorn's worker processes, one per core when it is empty."""
+    if value and not (value.isascii() and value.isdigit() and 1 <= int(value) <= 64):
+        if problems is not None:
+            problems.append(f"WEB_CONCURRENCY: '{value}' should be a whole number of worker processes "
+                            "from 1 to 64, or empty for one per core")
+        value = ""
+    return int(value) if value else os.cpu_count() or 2
 
 
 def parse_number(value: str, setting: str, problems: list[str]) -> str:
@@ -260,6 +272,7 @@ def from_env(env: Mapping[str, str]) -> Settings:
         account_sid=account_sid,
         api_key=api_key,
         api_secret=api_secret,
+        processes=worker_processes(get("WEB_CONCURRENCY"), problems),
     )
     if problems:
         raise SettingsError(problems)

@@ -96,6 +96,16 @@ def test_ring_seconds_must_be_5_to_60(ring):
     assert "ADVISER_RING_SECONDS:" in problems(ADVISER_RING_SECONDS=ring)
 
 
+@pytest.mark.parametrize("processes", ["0", "two", "65", "-1", "²"])
+def test_worker_processes_must_be_a_whole_number_from_1_to_64(processes):
+    assert "WEB_CONCURRENCY:" in problems(WEB_CONCURRENCY=processes)
+
+
+def test_worker_processes_are_one_per_core_unless_set(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 3)
+    assert from_env(settings()).processes == 3 and from_env(settings(WEB_CONCURRENCY="1")).processes == 1
+
+
 def test_a_bad_helpline_number_is_named():
     assert "HELPLINE_NUMBER:" in problems(HELPLINE_NUMBER="0808 2000")
 
@@ -174,7 +184,7 @@ def test_a_missing_env_file_is_named(folders, tmp_path):
 
 
 ROOT = Path(__file__).resolve().parent.parent
-NOT_SETTINGS = {"CLOCK", "BACKGROUND", "TWILIO_HTTP_CLIENT", "PREVIEW_SECONDS", "FIGURES", "FIGURES_SECONDS",  # tests' hooks into create_app
+NOT_SETTINGS = {"CLOCK", "BACKGROUND", "TWILIO_HTTP_CLIENT", "PREVIEW_SECONDS", "FIGURES", "FIGURES_SECONDS", "MOUNT",  # create_app's hooks (tests, the staff phone)
                 "CONTENT_LENGTH", "CONTENT_TYPE", "PATH_INFO", "REQUEST_METHOD"}  # WSGI
 
 

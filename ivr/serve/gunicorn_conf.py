@@ -4,15 +4,15 @@ Used by `ivr serve` (gunicorn -c python:ivr.serve.gunicorn_conf); --bind and --w
 command line override what is here. The app keeps nothing per call in memory, so more workers,
 or more machines behind a load balancer, serve more calls.
 """
-import os
 
 from gunicorn import glogging
 
 from ivr import local
+from ivr.settings import worker_processes
 
 line_env = local.environment()  # the line's .env (or `ivr --env-file`), then the environment
 bind = "127.0.0.1:8000"  # under systemd, the socket keeping-safe.socket passes instead (deploy/systemd)
-workers = int(line_env.get("WEB_CONCURRENCY") or 0) or (os.cpu_count() or 2)
+workers = worker_processes(line_env.get("WEB_CONCURRENCY", "").strip())  # the app reads the same (settings.py)
 # Threads keep connections open between requests (Twilio and load balancers reuse them) and let
 # a slow or idle connection wait in a poller instead of holding a whole worker, as a sync worker
 # would; two are enough because a webhook is about half a millisecond of CPU with no I/O.

@@ -7,16 +7,18 @@ the words of each recorded prompt (for the captions), a copy of each that browse
 names of the places in the call, and, once the caller waits for an adviser, the advisers' side
 of option 9 (adviser_side.py): Twilio's queue and the pretend advisers' phones.
 
-Registered by the app factory in the local preview only, for now; in production it will be
-reached through the staff sign-in.
+Registered by the app factory in the local preview, and in the preview line the real line's
+staff phone builds for signed-in staff (staff_phone.py), which passes it each request.
 """
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, request, send_from_directory, url_for
+from flask_wtf.csrf import generate_csrf
 
-from . import adviser_side
+from . import adviser_side, staff_phone
+from .. import local
 from ..audio import browser_copies, tones
 from ..line.adviser import all_prompts
 from ..line.speech import RATES
@@ -27,9 +29,22 @@ RINGING = "(ringing)"  # how the captions show a tone
 
 @bp.get("/")
 def page():
+    # The staff phone's page sends back the real line's CSRF token, which its gate checks.
+    on_server = local.passed_on_by_staff_gate(request)
     return render_template("phone/index.html", line=url_for("phone.line"), answer=url_for("voice.answer"),
                            status=url_for("voice.status"), queue=url_for("phone.queue", step="join").rpartition("/")[0],
-                           clock_header=adviser_side.CLOCK_HEADER)
+                           clock_header=adviser_side.CLOCK_HEADER, on_server=on_server,
+                           csrf=request.environ.get(staff_phone.CSRF_TOKEN) if on_server else generate_csrf())
+
+
+def several_processes(settings) -> str | None:
+    """Why option 9 cannot be tried on this phone, or None: the staff phone on a line of several
+    worker processes, where the wait could be asked of one that does not hold it."""
+    if settings.processes == 1 or not local.passed_on_by_staff_gate(request):
+        return None
+    return (f"On this server the line runs {settings.processes} worker processes, and the pretend advisers "
+            "of option 9 live in one of them, so option 9 cannot be tried here. Try it in the local preview "
+            "on your own computer, or run the line with WEB_CONCURRENCY=1.")
 
 
 @bp.get("/phone/line.json")
@@ -55,11 +70,13 @@ def line():
             audio[tone.file] = {"words": RINGING, "tone": True, "seconds": tone.seconds,
                                 "browser": url_for("phone.browser_audio", name=tone.file) if copy else None}
     waiting, nobody = "Waiting for an adviser", "No adviser could answer"
+    why_not = several_processes(svc.settings)
     return jsonify(audio=audio, places=places,
                    steps={url_for("voice.adviser_wait"): waiting, url_for("voice.adviser_wait_key"): waiting,
                           url_for("voice.adviser_choice"): nobody, url_for("voice.adviser_silence"): nobody},
-                   outcomes=[{"id": o.id, "label": o.label, "clock": o.clock}
-                             for o in adviser_side.offered(svc.settings, svc.clock())])
+                   outcomes=[] if why_not else [{"id": o.id, "label": o.label, "clock": o.clock}
+                                                for o in adviser_side.offered(svc.settings, svc.clock())],
+                   noOutcomes=why_not)
 
 
 @bp.get("/phone/audio/<name>")
@@ -92,7 +109,7 @@ def queue(step: str):
 def _joining(body: dict) -> tuple[adviser_side.Outcome, ET.Element]:
     """The outcome the person chose, and the <Enqueue> the line sent; 400 for anything else."""
     svc = current_app.extensions["ivr"]
-    outcomes = {o.id: o for o in adviser_side.offered(svc.settings, svc.clock())}
+    outcomes = {} if several_processes(svc.settings) else {o.id: o for o in adviser_side.offered(svc.settings, svc.clock())}
     try:
         enqueue = ET.fromstring(str(body.get("enqueue", "")))
     except ET.ParseError:

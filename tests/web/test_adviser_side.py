@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
@@ -55,29 +56,52 @@ def line(preview):
     return make
 
 
+@dataclass
+class Sending:
+    """A browser's test client that sends the page's CSRF token with each POST, as phone.js does;
+    `application` is the line it rings (for the words of its recordings)."""
+    client: object
+    headers: dict
+    application: object
+
+    def get(self, path: str, **kw):
+        return self.client.get(path, **kw)
+
+    def post(self, path: str, headers: dict | None = None, **kw):
+        return self.client.post(path, headers={**(headers or {}), **self.headers}, **kw)
+
+
 class Page:
     """The browser phone's part, as phone.js plays it: the line's TwiML followed as Twilio would,
     and in the queue, the advisers' side asked how the wait stands."""
 
-    def __init__(self, app, ticks: Ticks):
-        self.app, self.ticks, self.client = app, ticks, app.test_client()
+    def __init__(self, app, ticks: Ticks, client=None, root: str = ""):
+        """`app`: the line the page rings; `client`: the browser (a test client of the app that
+        serves the page, with its cookies); `root`: where the page is (the staff phone's /staff/phone)."""
+        self.app, self.ticks, self.root = app, ticks, root
+        client = client or app.test_client()
+        token = re.search(rb'data-csrf="([^"]+)"', client.get(root + "/").data)[1].decode()
+        self.client = Sending(client, {"X-CSRFToken": token}, app)  # as phone.js sends it with each POST
         self.side = app.extensions["advisers_side"]
-        token = re.search(rb'data-csrf="([^"]+)"', self.client.get("/").data)[1].decode()
-        self.headers = {"X-CSRFToken": token}  # as phone.js sends it with each POST
         self.sid = "CA" + "5a" * 16
         self.caller = Caller(self.client, "http://localhost", "")
         self.events: list[str] = []
         self.enqueue: ET.Element | None = None
 
     def ask(self, step: str, **body) -> dict:
-        response = self.client.post(f"/phone/queue/{step}", json={"call": self.sid, **body}, headers=self.headers)
+        response = self.client.post(f"{self.root}/phone/queue/{step}", json={"call": self.sid, **body})
         assert response.status_code == 200, response.status_code
         self.events += response.json["events"]
         return response.json
 
+    def dial(self) -> Caller:
+        """Press Call: the page posts to the line's answer webhook, as Twilio does."""
+        self.caller.post(self.root + "/voice", CallStatus="ringing")
+        return self.caller
+
     def press_9(self, outcome: str) -> dict:
         """Call, press 9, choose `outcome`; the first wait page is requested, as Twilio requests it."""
-        self.caller.dial().press("9")
+        self.dial().press("9")
         self.enqueue = self.caller.doc.find("Enqueue")
         assert self.enqueue is not None, self.caller.last
         standing = self.ask("join", outcome=outcome, enqueue=ET.tostring(self.enqueue, encoding="unicode"))
@@ -253,10 +277,10 @@ def test_the_outcomes_offered_are_those_that_can_happen_with_these_settings(line
 def test_anything_but_a_call_waiting_at_an_enqueue_is_refused(line, step, body, status):
     page = line()
     sent = {"call": page.sid, **body}
-    assert page.client.post(f"/phone/queue/{step}", json=sent, headers=page.headers).status_code == status
+    assert page.client.post(f"/phone/queue/{step}", json=sent).status_code == status
 
 
 def test_the_advisers_side_is_asked_from_this_page_only(line):
     page = line()
-    refused = page.client.post("/phone/queue/look", json={"call": page.sid})  # no CSRF token: not this page
+    refused = page.client.client.post("/phone/queue/look", json={"call": page.sid})  # no CSRF token: not this page
     assert refused.status_code == 400 and not refused.is_json

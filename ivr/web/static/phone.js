@@ -194,7 +194,7 @@
 
   function askQueue(c, step, body) {
     return post(`${phone.dataset.queue}/${step}`, JSON.stringify({ call: c.sid, ...body }),
-      { "Content-Type": "application/json", "X-CSRFToken": phone.dataset.csrf }).then((r) => {
+      { "Content-Type": "application/json" }).then((r) => {
       if (!r.ok) throw new Error(`the advisers' side answered ${r.status}`);
       return r.json();
     });
@@ -323,7 +323,8 @@
 
   function post(url, body, headers) {
     // keepalive: a hang-up sent as the page closes still arrives.
-    return fetch(url, { method: "POST", body, headers, credentials: "same-origin", keepalive: true });
+    return fetch(url, { method: "POST", body, headers: { "X-CSRFToken": phone.dataset.csrf, ...headers },
+                        credentials: "same-origin", keepalive: true });
   }
 
   function twilioFields(c, extra) {
@@ -336,7 +337,8 @@
 
   async function fetchTwiml(c, step, clock) {
     const url = resolve(step.url, location.href);
-    const headers = { [phone.dataset.clockHeader]: clock || "open" };
+    // The token: on the real line's staff phone, its staff gate checks one on every POST.
+    const headers = { [phone.dataset.clockHeader]: clock || "open", "X-CSRFToken": phone.dataset.csrf };
     const init = { method: step.method, headers, credentials: "same-origin" };
     let target = url;
     if (step.method === "GET") target += (url.includes("?") ? "&" : "?") + twilioFields(c, step.params);
@@ -370,6 +372,10 @@
         let { doc, url } = await fetchTwiml(c, step);
         if (doc.querySelector("Response > Enqueue")) {
           // The line is about to ring the advisers: the person chooses what their side does.
+          if (!line.outcomes.length) { // here, the advisers' side cannot be played (line.json says why)
+            show(line.noOutcomes, "adviser-side");
+            return endCall(c, "The phone hung up.");
+          }
           const outcome = await chooseOutcome();
           if (!outcome) return endCall(c, "You hung up.");
           note(`(Chosen: ${outcome.label.toLowerCase()}.)`, "adviser-side");
