@@ -3,7 +3,8 @@ authenticator in `authenticator.py` and the guessing limits in `guessing.py`), t
 page at /staff/ (`home.py`), default-deny for every page of the app (`gate.py`), and the phone
 in a web page (`phone.py`, with the advisers' side of option 9 in `adviser_side.py`: Twilio's
 queue and the pretend advisers, on the switchboard the app factory hands it; and how the local
-preview starts in `preview.py`), and the usage figures (`figures.py`, from the report in
+preview starts in `preview.py`; on the real line, the same phone for signed-in staff in
+`staff_phone.py`), and the usage figures (`figures.py`, from the report in
 `report.py`).
 
 May import the audio, the line, running it, the database and the settings; never the staff tools.
